@@ -1,0 +1,91 @@
+"""Result 3: DP ⇒ TV ≤ η(ε, δ), tight."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import example, given
+
+from theory.dp_to_tv import eta, eta_symbolic, eta_witness, eta_witness_symbolic
+from theory.symbols import DELTA, EPS
+from theory.total_variation import dp_delta, is_dp_pair, tv_distance
+from tests.theory.strategies import deltas, epsilons, stochastic_matrices
+
+# THEORY.md reference values
+REFERENCE = [((0.1, 0), 0.049958), ((0.5, 0), 0.244919), ((1, 0), 0.462117), ((2, 0), 0.761594),
+             ((3, 0), 0.905148), ((1, 0.01), 0.467496), ((1, 0.1), 0.515905)]
+
+
+@pytest.mark.parametrize("args,value", REFERENCE)
+def test_reference_values(args, value):
+    assert eta(*args) == pytest.approx(value, abs=5e-7)
+
+
+def test_issue_value():
+    assert round(eta(1.0, 0.0), 10) == 0.4621171573
+
+
+@given(epsilons, deltas)
+def test_range_and_special_cases(e, d):
+    v = eta(e, d)
+    assert 0.0 <= v <= 1.0 + 1e-15
+    assert eta(e, 0.0) == pytest.approx(math.tanh(e / 2), abs=1e-14)
+    assert eta(0.0, d) == pytest.approx(d, abs=1e-15)
+    assert eta(e, 1.0) == pytest.approx(1.0, abs=1e-14)
+
+
+@given(epsilons, epsilons, deltas, deltas)
+def test_monotone(e1, e2, d1, d2):
+    lo_e, hi_e = sorted((e1, e2))
+    lo_d, hi_d = sorted((d1, d2))
+    assert eta(lo_e, lo_d) <= eta(hi_e, lo_d) + 1e-15
+    assert eta(lo_e, lo_d) <= eta(lo_e, hi_d) + 1e-15
+
+
+@given(epsilons, deltas)
+def test_symbolic_equals_numeric(e, d):
+    sym = float(eta_symbolic().subs({EPS: e, DELTA: d}).evalf(30))
+    assert sym == pytest.approx(eta(e, d), abs=1e-12)
+
+
+def test_symbolic_special_cases():
+    assert sp.simplify(eta_symbolic().subs(DELTA, 0) - sp.tanh(EPS / 2)).rewrite(sp.exp).simplify() == 0
+    assert sp.simplify(eta_symbolic().subs(EPS, 0) - DELTA) == 0
+    assert sp.simplify(eta_symbolic().subs(DELTA, 1) - 1) == 0
+
+
+@example(1.0, 0.0)
+@example(0.0, 0.3)
+@given(epsilons, deltas)
+def test_witness_attains_eta_and_is_dp(e, d):
+    p, q = eta_witness(e, d)
+    assert tv_distance(p, q) == pytest.approx(eta(e, d), abs=1e-12)
+    assert is_dp_pair(p, q, e, d, tol=1e-12)
+
+
+def test_witness_symbolic_tv_equals_eta():
+    p, q = eta_witness_symbolic()
+    # entries ordered: P = (δ, hi, lo, 0), Q reversed; TV = δ + (hi − lo), no absolute value needed
+    tv = DELTA + (p[1] - p[2])
+    assert sp.simplify(tv - eta_symbolic()) == 0
+
+
+@given(stochastic_matrices(2, 5), epsilons)
+def test_random_pairs_never_exceed_eta(pq, e):
+    p, q = pq
+    d = dp_delta(p, q, e)  # the smallest δ at which (p, q) is (ε, δ)-DP
+    assert tv_distance(p, q) <= eta(e, min(1.0, d)) + 1e-12
+
+
+def test_vectorised_and_large_eps():
+    e = np.array([0.0, 1.0, 800.0, np.inf])
+    v = eta(e, 0.0)
+    assert np.all(np.isfinite(v)) and v[-1] == 1.0 and v[-2] == 1.0
+
+
+@pytest.mark.parametrize("e,d,name", [(-1, 0, "epsilon"), (float("nan"), 0, "epsilon"), (1, 1.5, "delta"),
+                                      (1, -0.1, "delta"), (1, float("nan"), "delta")])
+def test_bad_input(e, d, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        eta(e, d)
