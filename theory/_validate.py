@@ -33,34 +33,44 @@ def as_float_array(name: str, value: Any) -> np.ndarray:
 
 
 def check_epsilon(value: Any, name: str = "epsilon", allow_inf: bool = True) -> np.ndarray:
-    """ε ≥ 0 (and finite unless ``allow_inf``); NaN is always refused."""
+    """ε ≥ 0 (and finite unless ``allow_inf``); NaN is always refused.
+
+    Arrays are screened with one min/max pass (NaN propagates through both); the slow path only
+    runs to word the error.
+    """
     arr = as_float_array(name, value)
+    if arr.size == 0:
+        return arr
+    lo, hi = arr.min(), arr.max()
+    if lo >= 0 and (allow_inf or hi < np.inf):
+        return arr
     if np.isnan(arr).any():
         raise ValueError(f"`{name}` must be a number >= 0, not NaN. Found {_show(value)}.")
     if (arr < 0).any():
         bad = arr[arr < 0].flat[0] if arr.ndim else arr
         raise ValueError(f"`{name}` must be >= 0. Found {float(bad)!r}.")
-    if not allow_inf and np.isinf(arr).any():
-        raise ValueError(f"`{name}` must be finite (0 <= {name} < inf). Found inf.")
-    return arr
+    raise ValueError(f"`{name}` must be finite (0 <= {name} < inf). Found inf.")
 
 
 def check_unit_interval(value: Any, name: str, *, open_low: bool = False, open_high: bool = False) -> np.ndarray:
     """A probability-like argument in [0, 1] (ends optionally open); NaN refused."""
     arr = as_float_array(name, value)
-    lo = "(" if open_low else "["
-    hi = ")" if open_high else "]"
+    if arr.size == 0:
+        return arr
+    lo, hi = arr.min(), arr.max()
+    if (lo > 0 if open_low else lo >= 0) and (hi < 1 if open_high else hi <= 1):
+        return arr
+    lb = "(" if open_low else "["
+    rb = ")" if open_high else "]"
     if np.isnan(arr).any():
-        raise ValueError(f"`{name}` must lie in {lo}0, 1{hi}, not NaN. Found {_show(value)}.")
+        raise ValueError(f"`{name}` must lie in {lb}0, 1{rb}, not NaN. Found {_show(value)}.")
     bad = (arr < 0) | (arr > 1)
     if open_low:
         bad |= arr == 0
     if open_high:
         bad |= arr == 1
-    if bad.any():
-        first = arr[bad].flat[0] if arr.ndim else arr
-        raise ValueError(f"`{name}` must lie in {lo}0, 1{hi}. Found {float(first)!r}.")
-    return arr
+    first = arr[bad].flat[0] if arr.ndim else arr
+    raise ValueError(f"`{name}` must lie in {lb}0, 1{rb}. Found {float(first)!r}.")
 
 
 def check_delta(value: Any, name: str = "delta") -> np.ndarray:

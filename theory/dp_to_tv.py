@@ -17,7 +17,7 @@ from theory.symbols import DELTA, EPS
 def eta(epsilon, delta=0.0):
     """η(ε, δ) = (e^ε − 1 + 2δ)/(e^ε + 1), vectorised over ε ≥ 0 (``inf`` allowed) and δ ∈ [0, 1].
 
-    Evaluated as ``(2δ(1 + m) − m)/(2 + m)`` with ``m = expm1(−ε)``: one transcendental, no
+    Evaluated in the overflow-free form ``(1 − u + 2δu)/(1 + u)``, u = e^{−ε} (see :func:`_eta`), no
     overflow for large ε and full precision for small ε.
 
     >>> round(eta(1.0, 0.0), 10)
@@ -25,8 +25,30 @@ def eta(epsilon, delta=0.0):
     """
     e = check_epsilon(epsilon)
     d = check_delta(delta)
-    m = np.expm1(-e)
-    return out((2.0 * d * (1.0 + m) - m) / (2.0 + m))
+    return out(_eta(e, d))
+
+
+def _eta(e: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """η on validated arrays: ``(1 − u + 2δu)/(1 + u)`` with u = e^{−ε} (in place, no overflow); entries
+    with ε < 1e-3 are recomputed as ``(2δ(1 + m) − m)/(2 + m)``, m = expm1(−ε), for full relative precision."""
+    if e.ndim == 0 or d.ndim == 0 or e.shape != d.shape:
+        e, d = np.broadcast_arrays(e, d)
+        m = np.expm1(-e)
+        return (2.0 * d * (1.0 + m) - m) / (2.0 + m)
+    u = np.negative(e)
+    np.exp(u, out=u)
+    num = d * 2.0
+    num -= 1.0
+    num *= u
+    num += 1.0
+    u += 1.0
+    num /= u
+    small = e < 1e-3
+    if small.any():
+        m = np.expm1(-e[small])
+        ds = d[small]
+        num[small] = (2.0 * ds * (1.0 + m) - m) / (2.0 + m)
+    return num
 
 
 def eta_symbolic() -> sp.Expr:

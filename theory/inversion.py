@@ -16,7 +16,7 @@ from scipy.optimize import brentq
 
 from theory._array import out
 from theory._validate import as_float_array, check_delta, check_groups_array, check_prior, check_unit_interval
-from theory.symbols import A, DELTA, G
+from theory.symbols import DELTA, A, G
 
 
 def epsilon_lower_bound(advantage, delta, groups):

@@ -11,8 +11,7 @@ import sympy as sp
 
 from theory._array import out
 from theory._validate import check_unit_interval
-from theory.dp_to_tv import eta
-from theory.dp_to_tv import eta_symbolic
+from theory.dp_to_tv import eta, eta_symbolic
 from theory.symbols import B, L
 
 

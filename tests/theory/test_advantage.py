@@ -4,9 +4,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.theory.strategies import groups
 from theory.advantage import advantage, advantage_symbolic, success_from_advantage, success_from_advantage_symbolic
 from theory.symbols import A, G, S
-from tests.theory.strategies import groups
 
 
 @given(st.floats(0, 1), groups)

@@ -7,10 +7,10 @@ import pytest
 import sympy as sp
 from hypothesis import example, given
 
+from tests.theory.strategies import deltas, epsilons, stochastic_matrices
 from theory.dp_to_tv import eta, eta_symbolic, eta_witness, eta_witness_symbolic
 from theory.symbols import DELTA, EPS
 from theory.total_variation import dp_delta, is_dp_pair, tv_distance
-from tests.theory.strategies import deltas, epsilons, stochastic_matrices
 
 # THEORY.md reference values
 REFERENCE = [((0.1, 0), 0.049958), ((0.5, 0), 0.244919), ((1, 0), 0.462117), ((2, 0), 0.761594),

@@ -8,12 +8,12 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.theory.strategies import priors, small_deltas
 from theory.games import AIGame, Mechanism, Prior
 from theory.optimal_lp import dp_mechanism_check, optimal_success_lp, optimal_success_lp_conditional
 from theory.prior_aware import prior_aware_success, prior_aware_success_symbolic, prior_aware_witness
 from theory.symbols import EPS
 from theory.tight_gary import tight_gary_success
-from tests.theory.strategies import priors, small_deltas
 
 
 @settings(max_examples=30)

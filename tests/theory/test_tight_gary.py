@@ -6,15 +6,19 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.theory.strategies import deltas, dp_mechanisms, epsilons, groups, small_deltas
 from theory.dp_to_tv import eta
 from theory.games import AIGame, Mechanism, Prior
 from theory.optimal_lp import dp_mechanism_check, optimal_success_lp
 from theory.symbols import DELTA, EPS, G
 from theory.tight_gary import (
-    randomized_response, tight_gary_advantage, tight_gary_advantage_symbolic, tight_gary_success,
-    tight_gary_success_symbolic, tight_gary_witness,
+    randomized_response,
+    tight_gary_advantage,
+    tight_gary_advantage_symbolic,
+    tight_gary_success,
+    tight_gary_success_symbolic,
+    tight_gary_witness,
 )
-from tests.theory.strategies import deltas, dp_mechanisms, epsilons, groups, small_deltas
 
 
 def test_issue_values():

@@ -1,0 +1,90 @@
+"""Run every benchmark and print measurements beside their targets (ratios measured side by side in one run).
+
+    python benchmarks/run.py [--only theory,grader,...] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    """Minimum wall time of ``repeat`` calls (seconds)."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def row(name: str, value: str, target: str, ok: bool) -> None:
+    print(f"{name:<58} {value:>22}   target {target:<14} {'PASS' if ok else 'MISS'}")
+
+
+def bench_theory(quick: bool) -> None:
+    from fractions import Fraction
+
+    from theory import AIGame, Mechanism, Prior, eta, optimal_success_lp, tight_gary_advantage
+
+    n = 10**6 if quick else 10**7
+    rng = np.random.default_rng(0)
+    e = rng.uniform(0, 5, n)
+    d = rng.uniform(0, 0.1, n)
+
+    def bare():
+        x = np.exp(e)
+        return (x - 1 + 2 * d) / (x + 1)
+
+    t_bare = best_of(bare)
+    t_eta = best_of(lambda: eta(e, d))
+    t_gary = best_of(lambda: tight_gary_advantage(e, d, 10))
+    assert np.allclose(eta(e, d), bare())
+    row(f"eta over {n:.0e} (eps, delta) / bare numpy", f"{t_eta:.3f}s/{t_bare:.3f}s = {t_eta / t_bare:.2f}x", "<= 1.5x",
+        t_eta / t_bare <= 1.5)
+    row(f"tight_gary_advantage over {n:.0e} / bare eta", f"{t_gary / t_bare:.2f}x", "(info)", True)
+
+    w = rng.dirichlet(np.ones(20))
+    t_lp = best_of(lambda: optimal_success_lp(1.0, 0.01, w), repeat=3)
+    row("exact LP, G = 20, non-uniform prior, delta = 0.01", f"{t_lp:.3f}s", "< 1 s", t_lp < 1.0)
+
+    g, y = 5, 50
+    laws = rng.dirichlet(np.ones(y), size=g)
+    game = AIGame(Prior(rng.dirichlet(np.ones(g))), Mechanism(laws))
+    t_float = best_of(lambda: game.optimal_success())
+    q = 1000
+    laws_fr = np.array([[Fraction(int(v), q) for v in np.round(r * q)] for r in laws], dtype=object)
+    for r in laws_fr:  # make each row sum to exactly 1
+        r[-1] = 1 - sum(r[:-1])
+    laws_fr = np.array([[v if v >= 0 else Fraction(0) for v in r] for r in laws_fr], dtype=object)
+    ok_rows = all(sum(r) == 1 for r in laws_fr)
+    game_fr = AIGame(Prior.uniform(g, exact=True), Mechanism(laws_fr)) if ok_rows else None
+    t_exact = best_of(lambda: (game_fr.optimal_success(), game_fr.success(game_fr.map_adversary())), repeat=3) if game_fr else float("nan")
+    row("exact game G = 5, 50 outputs (float)", f"{t_float * 1e3:.2f} ms", "(info)", True)
+    row("exact game G = 5, 50 outputs (Fractions, MAP + success)", f"{t_exact * 1e3:.1f} ms", "< 1 s", t_exact < 1.0)
+
+
+BENCHES = {"theory": bench_theory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {list(BENCHES)}")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (for a smoke run)")
+    args = parser.parse_args()
+    for name in args.only.split(","):
+        if name not in BENCHES:
+            raise SystemExit(f"--only: unknown benchmark {name!r}; choose from {list(BENCHES)}")
+        print(f"== {name}")
+        BENCHES[name](args.quick)
+
+
+if __name__ == "__main__":
+    main()
