@@ -115,9 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _, _, run = SUBCOMMANDS[args.command]
     try:
         return int(run(args) or 0)
-    except ValueError as exc:
+    except ValueError as exc:  # includes empirical.jsonl.InputError and grader.RowError
         print(f"sensaware {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"sensaware {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _load_plugins() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from empirical.extraction import extract_answer
 
@@ -137,15 +136,13 @@ def category(label: int, malicious: bool) -> str:
     return CATEGORIES[label]
 
 
-@dataclass(frozen=True)
 class RowError(ValueError):
-    """A row that cannot be graded; carries the location for the message."""
+    """A row that cannot be graded; the message starts with the file and line."""
 
-    where: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
 
 
 def grade_row(row: dict, where: str = "row") -> dict:

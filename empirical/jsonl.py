@@ -21,9 +21,8 @@ class InputError(ValueError):
     """Bad input file or row; the message names the file and line."""
 
 
-def _open_text(path: Path) -> IO[str]:
-    raw = gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="\n")
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
 def read_jsonl(path: str | os.PathLike, required: Iterable[str] = ()) -> Iterator[dict]:
@@ -38,15 +37,13 @@ def read_jsonl(path: str | os.PathLike, required: Iterable[str] = ()) -> Iterato
     req = tuple(required)
     lineno = 0
     try:
-        with _open_text(p) as fh:
-            while True:
-                try:
-                    line = fh.readline()
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"{p}:{lineno + 1}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-                if not line:
-                    break
+        with _open_binary(p) as fh:
+            for raw in fh:
                 lineno += 1
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(f"{p}:{lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
                 if not line.strip():
                     continue
                 try:
