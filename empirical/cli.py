@@ -98,6 +98,28 @@ def _run_bound(args: argparse.Namespace) -> int:
 register("bound", "DP bounds on the SA adversary (and their inversion, and DP-SGD)", _configure_bound, _run_bound)
 
 
+def _configure_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-tests", action="store_true", help="skip the property tests (proofs and certificates only)")
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from theory.verify import COQ_INSTALL, format_report, verify
+
+    try:
+        rep = verify(run_property_tests=not args.no_tests)
+    except FileNotFoundError as exc:
+        print(f"sensaware verify: error: {exc}", file=sys.stderr)
+        print(f"  install it with: {COQ_INSTALL}", file=sys.stderr)
+        return 2
+    print(format_report(rep))
+    if not rep.coq_ok:
+        print(rep.coq_log[-4000:], file=sys.stderr)
+    return 0 if rep.ok else 1
+
+
+register("verify", "compile the Coq proofs, run the sympy certificates and property tests", _configure_verify, _run_verify)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sensaware", description="Sensitivity awareness of LLMs: bounds, "
                                      "benchmark, fine-tuning and leakage audit.")
