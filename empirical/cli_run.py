@@ -1,0 +1,32 @@
+"""``sensaware run``: the main job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from empirical.cli import register
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    from empirical.pipeline import PRESETS
+
+    p.add_argument("--preset", choices=sorted(PRESETS), default="cpu-demo", help="configuration (default cpu-demo)")
+    p.add_argument("--runs-dir", default="runs", help="where runs/<name>/ is written (default ./runs)")
+    p.add_argument("--name", help="run name (default: the preset's)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from empirical.pipeline import PRESETS, run
+
+    cfg = PRESETS[args.preset]
+    if args.name:
+        cfg = replace(cfg, name=args.name)
+    run(cfg, args.runs_dir, log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"report: {args.runs_dir}/{cfg.name}/report.md")
+    return 0
+
+
+register("run", "the main job: bounds, benchmark, fine-tuning, audit, figures and report", _configure, _run)

@@ -1,0 +1,30 @@
+"""`sensaware run` stages: outputs, resumption, and a report whose numbers come from results.json."""
+
+import json
+from dataclasses import replace
+
+from empirical import pipeline
+
+
+def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
+    cfg = replace(pipeline.PRESETS["cpu-demo"], name="t", questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,),
+                  groups=(10,))
+    logs: list[str] = []
+    res = pipeline.run(cfg, tmp_path, log=logs.append)
+    root = tmp_path / "t"
+    assert (root / "results.json").is_file() and (root / "report.md").is_file()
+    assert json.loads((root / "results.json").read_text())["bounds"][0]["advantage_bound"] == res["bounds"][0][
+        "advantage_bound"]
+    report = (root / "report.md").read_text()
+    assert f"{res['bounds'][0]['advantage_bound']:.6f}" in report
+    gpt = res["reference_models"]["GPT-4o"]["correct"]
+    assert f"| GPT-4o | {100 * gpt['rate']:.2f} |" in report and "70.11" in report
+
+    called = []
+    monkeypatch.setattr(pipeline, "STAGES", tuple(pipeline.Stage(s.name, lambda ctx, s=s: called.append(s.name) or {})
+                                                  for s in pipeline.STAGES))
+    logs.clear()
+    pipeline.run(cfg, tmp_path, log=logs.append)
+    assert called == [] and all("skipped" in m for m in logs)
+    pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
+    assert called == [s.name for s in pipeline.STAGES]  # a changed config reruns
