@@ -67,7 +67,7 @@ def test_questionnaire_structure_and_policy(company):
         assert sys_msg["role"] == "system" and user_msg["role"] == "user"
         assert f"verified as employee {asker['first_name']} {asker['last_name']}" in sys_msg["content"]
         assert f"id: {target['id']};" in sys_msg["content"]
-        assert sys_msg["content"].count("first_name:") == 6
+        assert sys_msg["content"].count("first_name:") == 6  # full style
         assert q["perspective"] == {"from_supervisor": "supervisor", "lying": "other"}.get(
             block, "other" if malicious else "self")
     lying = [q for q in qs if q["block"] == "lying"]
