@@ -103,7 +103,31 @@ def bench_benchmark(quick: bool) -> None:
         t_q + t_company < 10)
 
 
-BENCHES = {"theory": bench_theory, "benchmark": bench_benchmark}
+def bench_audit(quick: bool) -> None:
+    from empirical.audit_runs import validation_table
+
+    audits = 100 if quick else 500
+    t = time.perf_counter()
+    rows = validation_table(audits=audits)
+    dt = time.perf_counter() - t
+    print(f"{'G':>3} {'eps':>5} {'N':>7} {'false-viol.':>11} {'median eps_lb':>13} {'/true':>6} {'best':>7} {'/best':>6}")
+    for r in rows:
+        print(f"{r['groups']:>3} {r['epsilon']:>5} {r['queries']:>7} {r['false_violation_rate']:>11.3f} "
+              f"{r['median_epsilon_lb']:>13.4f} {r['median_over_true']:>6.3f} {r['best_certifiable']:>7.4f} "
+              f"{r['median_over_best']:>6.3f}")
+    worst = max(r["false_violation_rate"] for r in rows)
+    slack = 1.96 * (0.05 * 0.95 / audits) ** 0.5
+    row(f"audit soundness: worst false-violation rate over {len(rows)} settings", f"{worst:.3f}",
+        f"<= {0.05 + slack:.3f}", worst <= 0.05 + slack)
+    key = next(r for r in rows if r["groups"] == 2 and r["epsilon"] == 1.0 and r["queries"] == 10_000)
+    row("audit tightness G=2, eps=1, N=1e4: median eps_lb / eps", f"{key['median_over_true']:.4f}", ">= 0.95",
+        key["median_over_true"] >= 0.95)
+    row("audit tightness G=2, eps=1, N=1e4: median / best certifiable", f"{key['median_over_best']:.4f}", ">= 0.98",
+        key["median_over_best"] >= 0.98)
+    row(f"{len(rows) * audits} simulated audits", f"{dt:.1f}s", "(info)", True)
+
+
+BENCHES = {"theory": bench_theory, "benchmark": bench_benchmark, "audit": bench_audit}
 
 
 def main() -> None:

@@ -149,7 +149,7 @@ def _load_plugins() -> None:
     """Import the modules that register further subcommands."""
     import importlib
 
-    for mod in ("empirical.cli_benchmark", "empirical.cli_run", "empirical.cli_model"):
+    for mod in ("empirical.cli_benchmark", "empirical.cli_run", "empirical.cli_model", "empirical.cli_audit"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
