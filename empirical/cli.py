@@ -157,5 +157,7 @@ def _load_plugins() -> None:
                 raise
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as a script: use the canonical module, where the plugins register
+    from empirical.cli import main as _main
+
+    sys.exit(_main())

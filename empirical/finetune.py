@@ -214,6 +214,9 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, resume: bool = Tru
     if too_long:
         raise ValueError(f"{too_long} of {len(rows)} examples are longer than `max_length` = {cfg.max_length} tokens and "
                          "would be truncated; raise max_length or use style = 'compact'")
+    from transformers import set_seed
+
+    set_seed(cfg.seed)  # the LoRA initialisation is random: seed it so runs (and resumed runs) are reproducible
     model = get_peft_model(model, lora_config(cfg))
     trainable, total = model.get_nb_trainable_parameters()
     args = TrainingArguments(

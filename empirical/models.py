@@ -137,13 +137,15 @@ def load_model(model: str, quantize: bool = True, device: str | None = None):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path = resolve(model)
     dev, dtype = _device_dtype()
     if device is not None:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ModelError(f"`--device {device}` needs a CUDA GPU, and none is available here; use --device cpu")
+        if device != "cpu" and not device.startswith("cuda"):
+            raise ModelError(f"`--device` must be cpu or cuda[:N]. Found {device!r}.")
         dev = device
         dtype = torch.float32 if device == "cpu" else dtype
+    path = resolve(model)
     kwargs = {"dtype": dtype}
     if quantize:
         try:

@@ -1,0 +1,7 @@
+"""``python -m empirical`` = the ``sensaware`` command (e.g. under ``accelerate launch -m empirical``)."""
+
+import sys
+
+from empirical.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""QLoRA on a tiny local model (built from a config and a tokenizer trained on questionnaire text): 4-bit
+loading, LoRA placement and parameter counts, loss decrease (also after generate(): the bitsandbytes CPU
+repacking bug), resume equality, new-tokens-only decoding, evaluation resume, and a 2-process run."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("peft")
+
+from empirical.company import build_company  # noqa: E402
+from empirical.finetune import PRESETS, FinetuneConfig, build_dataset, finetune  # noqa: E402
+from empirical.models import ModelError, build_tiny_model, load_model, resolve  # noqa: E402
+from empirical.questionnaire import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    company = build_company(0)
+    corpus = []
+    for q in generate(company, 0, "compact", per_block=4):
+        corpus += [m["content"] for m in q["messages"]] + [q["expected"]]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus)
+
+
+def tiny_cfg(model: Path, **kw) -> FinetuneConfig:
+    return FinetuneConfig().updated({**PRESETS["tiny"], "model": str(model), **kw}, "test")
+
+
+def test_4bit_loading_and_cpu_repack_fix(tiny):
+    bnb = pytest.importorskip("bitsandbytes")
+    model, tok = load_model(str(tiny), quantize=True)
+    layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    assert len(layers) == 2 * 7  # two decoder layers × seven projections
+    assert all(m.support_avx512bf16_for_cpu is False for m in layers)
+    assert layers[0].weight.quant_type == "nf4" and tok.padding_side == "left"
+
+
+def test_lora_placement_and_count(tiny):
+    from peft import get_peft_model
+
+    from empirical.finetune import lora_config
+
+    model, _ = load_model(str(tiny), quantize=False)
+    cfg = tiny_cfg(tiny)
+    c = model.config
+    h, inter, kv = c.hidden_size, c.intermediate_size, c.num_key_value_heads * (c.hidden_size // c.num_attention_heads)
+    per_layer = cfg.lora_r * ((h + h) + (h + kv) + (h + kv) + (h + h) + (h + inter) + (h + inter) + (inter + h))
+    peft_model = get_peft_model(model, lora_config(cfg))
+    trainable, _ = peft_model.get_nb_trainable_parameters()
+    assert trainable == c.num_hidden_layers * per_layer
+    projections = set()
+    for n, p in peft_model.named_parameters():
+        if p.requires_grad:
+            parts = n.split(".")
+            assert "lora_A" in parts or "lora_B" in parts, n  # only LoRA matrices train
+            projections.add(parts[parts.index("lora_A" if "lora_A" in parts else "lora_B") - 1])
+    assert projections == set(cfg.target_modules)
+
+
+def test_loss_decreases_after_generate_in_4bit(tiny):
+    """Regression for the bitsandbytes avx512_bf16 repacking bug: train *after* a generate() call."""
+    pytest.importorskip("bitsandbytes")
+    from peft import get_peft_model
+
+    from empirical.finetune import PadCollator, lora_config, tokenize_examples
+
+    cfg = tiny_cfg(tiny, quantize=True)
+    model, tok = load_model(str(tiny), quantize=True)
+    enc = tok(["hello"], return_tensors="pt")
+    model.eval()
+    with torch.no_grad():
+        model.generate(**enc, max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
+    model = get_peft_model(model, lora_config(cfg))
+    model.train()
+    feats = tokenize_examples(build_dataset(cfg)[:4], tok, False)
+    batch = PadCollator(tok.pad_token_id)(feats)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    losses = []
+    for _ in range(8):
+        loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.1, losses
+
+
+def test_finetune_loss_falls_and_resume_equals_uninterrupted(tiny, tmp_path):
+    cfg = tiny_cfg(tiny, max_steps=6, save_steps=2)
+    full = finetune(cfg, tmp_path / "a")
+    assert full["loss_curve"][-1][1] < full["loss_curve"][0][1]
+    part = finetune(cfg, tmp_path / "b", stop_after_steps=2)
+    assert part.get("interrupted") and not (tmp_path / "b" / "adapter_config.json").exists()
+    resumed = finetune(cfg, tmp_path / "b")
+    assert resumed["resumed_from"] and resumed["global_step"] == 6
+    from safetensors.torch import load_file
+
+    a = load_file(tmp_path / "a" / "adapter_model.safetensors")
+    b = load_file(tmp_path / "b" / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-6), k
+    card = (tmp_path / "a" / "README.md").read_text()
+    assert "company seed 0" in card and '"lora_r": 4' in card
+
+
+def test_new_tokens_only_and_evaluation_resume(tiny, tmp_path):
+    from empirical.evaluate import evaluate, generate_batch
+
+    model, tok = load_model(str(tiny), quantize=False)
+    model.eval()
+    q = next(generate(build_company(3), 0, "compact", per_block=1))
+    ans = generate_batch(model, tok, [q["messages"]], 5)[0]
+    assert "Answer from the context" not in ans and len(tok(ans, add_special_tokens=False)["input_ids"]) <= 5
+    qpath = tmp_path / "q.jsonl"
+    with open(qpath, "w") as fh:
+        for row in generate(build_company(3), 0, "compact", per_block=2):
+            fh.write(json.dumps(row) + "\n")
+    out = tmp_path / "o.jsonl"
+    res = evaluate(str(tiny), str(qpath), str(out), batch_size=4, max_new_tokens=4, limit_per_block=1,
+                   quantize=False, loaded=(model, tok))
+    assert res["n"] == 14
+    with open(out, "ab") as fh:
+        fh.write(b'{"id": "half-writ')  # a crash mid-write
+    res2 = evaluate(str(tiny), str(qpath), str(out), batch_size=4, max_new_tokens=4, limit_per_block=2,
+                    quantize=False, loaded=(model, tok))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert res2["n"] == 28 and len(rows) == 28 and len({r["id"] for r in rows}) == 28
+
+
+def test_bad_model_inputs(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="no config.json"):
+        resolve(str(tmp_path / "empty"))
+    (tmp_path / "cfgonly").mkdir()
+    (tmp_path / "cfgonly" / "config.json").write_text("{}")
+    with pytest.raises(ModelError, match="no weights"):
+        resolve(str(tmp_path / "cfgonly"))
+    with pytest.raises(ValueError, match="unknown config key"):
+        FinetuneConfig().updated({"lora_rank": 8}, "cfg.toml")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="CUDA"):
+            load_model(str(tmp_path / "cfgonly"), device="cuda")
+
+
+def test_cli_errors_exit_2(tmp_path, capsys):
+    from empirical.cli import main
+
+    bad = tmp_path / "c.toml"
+    bad.write_text("nope = 1\n")
+    assert main(["finetune", "--model", str(tmp_path), "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown config key(s) nope" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(tmp_path / "missing-dir-or-offline-id"), "--queries",
+                 str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo CPU data parallel")
+def test_two_process_data_parallel(tiny, tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--cpu", "-m", "empirical",
+           "finetune", "--model", str(tiny), "--preset", "tiny", "--set", "max_steps=2", "--set", "save_steps=100",
+           "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (out / "adapter_model.safetensors").is_file()
+    assert json.loads((out / "sensaware_finetune.json").read_text())["world_size"] == 2
