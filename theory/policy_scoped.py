@@ -61,26 +61,25 @@ class Policy:
         return cls(access)
 
 
-def sa_private_delta(mechanism: Callable[[Database, Hashable, Hashable], np.ndarray], databases: Sequence[Database],
-                     policy: Policy, roles: Sequence[Hashable], queries: Sequence[Hashable], epsilon: float) -> float:
-    """The smallest δ for which ``mechanism`` (D, r, q) ↦ output law is (ε, δ)-SA-private over the given finite
-    family of databases: max over roles, queries and policy-neighbouring pairs of the hockey-stick divergence."""
-    worst = 0.0
+def neighbouring_laws(mechanism: Callable[[Database, Hashable, Hashable], np.ndarray], databases: Sequence[Database],
+                      policy: Policy, roles: Sequence[Hashable], queries: Sequence[Hashable]):
+    """Yield the output-law pairs (M(D, r, q), M(D', r, q)) over roles, queries and policy-neighbouring pairs D ≃_r D'."""
     for r in roles:
         for q in queries:
             for a, b in combinations(range(len(databases)), 2):
                 if policy.neighbours(r, databases[a], databases[b]):
-                    worst = max(worst, dp_delta(mechanism(databases[a], r, q), mechanism(databases[b], r, q), epsilon))
-    return worst
+                    yield mechanism(databases[a], r, q), mechanism(databases[b], r, q)
+
+
+def sa_private_delta(mechanism, databases, policy: Policy, roles, queries, epsilon: float) -> float:
+    """The smallest δ for which ``mechanism`` (D, r, q) ↦ output law is (ε, δ)-SA-private over the given finite
+    family of databases: max over roles, queries and policy-neighbouring pairs of the hockey-stick divergence."""
+    return max((dp_delta(p, q, epsilon) for p, q in neighbouring_laws(mechanism, databases, policy, roles, queries)),
+               default=0.0)
 
 
 def sa_private_epsilon(mechanism, databases, policy: Policy, roles, queries, delta: float = 0.0) -> float:
     """The smallest ε for which the mechanism is (ε, δ)-SA-private over the given family (``inf`` if none)."""
     d = float(check_delta(delta))
-    worst = 0.0
-    for r in roles:
-        for q in queries:
-            for a, b in combinations(range(len(databases)), 2):
-                if policy.neighbours(r, databases[a], databases[b]):
-                    worst = max(worst, dp_epsilon(mechanism(databases[a], r, q), mechanism(databases[b], r, q), d))
-    return worst
+    return max((dp_epsilon(p, q, d) for p, q in neighbouring_laws(mechanism, databases, policy, roles, queries)),
+               default=0.0)
