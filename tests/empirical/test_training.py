@@ -174,3 +174,21 @@ def test_two_process_data_parallel(tiny, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert (out / "adapter_model.safetensors").is_file()
     assert json.loads((out / "sensaware_finetune.json").read_text())["world_size"] == 2
+
+
+def test_llm_audit_on_neighbouring_inputs(tiny):
+    from empirical.audit_llm import audit_llm, decode_answer
+    from empirical.company import build_company
+    from empirical.neighbours import DISCRETISATIONS, neighbour_variants
+
+    company = build_company(3)
+    emp = company.employees
+    variants = neighbour_variants(company, emp[10]["id"], emp[20]["id"], "age")
+    assert len(variants) == 6
+    systems = [v[0]["content"] for v in variants]
+    assert len(set(systems)) == 6 and len({v[1]["content"] for v in variants}) == 1  # only the value differs
+    disc = DISCRETISATIONS["age"]
+    assert decode_answer("{{52}}", disc) == 3 and decode_answer("{{I cannot disclose that information.}}", disc) is None
+    model, tok = load_model(str(tiny), quantize=False)
+    res = audit_llm(str(tiny), None, "marital_status", 8, seed=1, max_new_tokens=4, loaded=(model, tok))
+    assert res["queries"] == 8 and res["groups"] == 7 and 0 <= res["success"] <= 1
