@@ -127,7 +127,62 @@ def bench_audit(quick: bool) -> None:
     row(f"{len(rows) * audits} simulated audits", f"{dt:.1f}s", "(info)", True)
 
 
-BENCHES = {"theory": bench_theory, "benchmark": bench_benchmark, "audit": bench_audit}
+def bench_qlora(quick: bool) -> None:
+    import torch
+
+    from empirical.company import build_company
+    from empirical.evaluate import generate_batch
+    from empirical.finetune import FinetuneConfig, PadCollator, lora_config, tokenize_examples
+    from empirical.models import EMBEDDED, linear_weight_bytes, load_model
+    from empirical.questionnaire import generate
+    from empirical.sft import sft_example
+
+    company = build_company(3)
+    queries = list(generate(company, 0, "compact", per_block=2))[:16]
+    model, tok = load_model(EMBEDDED, quantize=True)
+    model.eval()
+    new = 30
+    t = time.perf_counter()
+    generate_batch(model, tok, [q["messages"] for q in queries], new)
+    t_batch = time.perf_counter() - t
+    n_single = 4 if quick else 16
+    t = time.perf_counter()
+    for q in queries[:n_single]:
+        generate_batch(model, tok, [q["messages"]], new)
+    t_single = (time.perf_counter() - t) * len(queries) / n_single
+    row(f"generation batch 16 vs one at a time ({new} new tokens)", f"{t_single / t_batch:.2f}x faster", ">= 2x (CPU)",
+        t_single / t_batch >= 2)
+
+    # the decoder's projection layers: 4-bit packed (+ absmax) vs the same layers held in bf16
+    import bitsandbytes as bnb
+
+    quant = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    q_bytes = linear_weight_bytes(torch.nn.ModuleList(quant))
+    bf16_bytes = sum(m.in_features * m.out_features * 2 for m in quant)
+    row(f"4-bit vs bf16 weight memory of the {len(quant)} linear layers", f"{q_bytes / bf16_bytes:.3f}x", "<= 0.35x",
+        q_bytes / bf16_bytes <= 0.35)
+
+    from peft import get_peft_model
+
+    cfg = FinetuneConfig()
+    model = get_peft_model(model, lora_config(cfg))
+    model.train()
+    feats = tokenize_examples([sft_example(q, company) for q in queries[:4]], tok, False)
+    batch = PadCollator(tok.pad_token_id)(feats[:2])
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    steps = 1 if quick else 3
+    t = time.perf_counter()
+    for _ in range(steps):
+        model(**batch).loss.backward()
+        opt.step()
+        opt.zero_grad()
+    dt = (time.perf_counter() - t) / steps
+    tokens = int(batch["attention_mask"].sum())
+    row(f"QLoRA training step, batch 2 x {batch['input_ids'].shape[1]} tokens (embedded SmolLM2)",
+        f"{dt:.1f}s, {tokens / dt:,.0f} tok/s", "(info)", True)
+
+
+BENCHES = {"theory": bench_theory, "benchmark": bench_benchmark, "audit": bench_audit, "qlora": bench_qlora}
 
 
 def main() -> None:
