@@ -165,11 +165,12 @@ def test_cli_errors_exit_2(tmp_path, capsys):
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo CPU data parallel")
 def test_two_process_data_parallel(tiny, tmp_path):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "--cpu", "-m", "empirical",
+    # accelerate's torchrun launcher (--multi_gpu) with no GPU visible: Trainer runs DDP over gloo on the CPU
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "empirical",
            "finetune", "--model", str(tiny), "--preset", "tiny", "--set", "max_steps=2", "--set", "save_steps=100",
            "--out", str(out)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     assert (out / "adapter_model.safetensors").is_file()
