@@ -193,3 +193,19 @@ def test_llm_audit_on_neighbouring_inputs(tiny):
     model, tok = load_model(str(tiny), quantize=False)
     res = audit_llm(str(tiny), None, "marital_status", 8, seed=1, max_new_tokens=4, loaded=(model, tok))
     assert res["queries"] == 8 and res["groups"] == 7 and 0 <= res["success"] <= 1
+
+
+def test_run_pipeline_with_model_stages(tiny, tmp_path):
+    from dataclasses import replace
+
+    from empirical import pipeline
+
+    cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
+                  audit_queries=4, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+    res = pipeline.run(cfg, tmp_path, log=lambda m: None)
+    assert res["eval_base"]["n"] == 14 and res["eval_tuned"]["n"] == 14
+    assert res["paired"]["n"] == 14 and 0 <= res["paired"]["mcnemar_p"] <= 1
+    assert set(res["llm_audit"]) == {"base", "fine-tuned"}
+    report = (tmp_path / "tiny" / "report.md").read_text()
+    assert "Paired (exact McNemar, n = 14)" in report and "Leakage audit" in report
+    assert (tmp_path / "tiny" / "figures" / "c_benchmark.png").is_file()
