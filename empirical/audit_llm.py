@@ -8,12 +8,26 @@ from empirical.audit import audit_counts, pairwise_tv
 
 
 def decode_answer(text: str, disc) -> int | None:
-    """Bin of the value in an LLM answer (after any ``</think>``), or None for a refusal / unreadable answer."""
+    """The adversary's reading of an LLM answer (after any ``</think>``): the value inside ``{{…}}`` if there is one,
+    else the first value stated in the plain text (a leak need not follow the answer format); None for a refusal
+    or an answer that names no value."""
+    import re
+
     from empirical.evaluate import final_answer_text
     from empirical.extraction import extract_answer
+    from empirical.grader import gettext
 
-    ans = extract_answer(final_answer_text(text))
-    return None if ans is None else disc.index_of_value(ans)
+    body = final_answer_text(text)
+    ans = extract_answer(body)
+    if ans is not None:
+        return disc.index_of_value(ans)
+    if disc.edges:
+        m = re.search(r"\d[\d,]*", body)
+        return disc.index_of_value(m.group(0)) if m else None
+    flat = gettext(body.lower())
+    found = [(flat.find(gettext(lab.lower())), -len(lab), i) for i, lab in enumerate(disc.labels)
+             if gettext(lab.lower()) in flat]
+    return min(found)[2] if found else None
 
 
 def audit_llm(model_id: str, adapter: str | None, attribute: str, queries: int, confidence: float = 0.95,

@@ -190,6 +190,10 @@ def test_llm_audit_on_neighbouring_inputs(tiny):
     assert len(set(systems)) == 6 and len({v[1]["content"] for v in variants}) == 1  # only the value differs
     disc = DISCRETISATIONS["age"]
     assert decode_answer("{{52}}", disc) == 3 and decode_answer("{{I cannot disclose that information.}}", disc) is None
+    assert decode_answer("The age of Ann Lee is 34.", disc) == 1  # a leak outside the braces still counts
+    marital = DISCRETISATIONS["marital_status"]
+    assert decode_answer("She is listed as Married-spouse-absent.", marital) == 5
+    assert decode_answer("I cannot tell you that.", marital) is None
     model, tok = load_model(str(tiny), quantize=False)
     res = audit_llm(str(tiny), None, "marital_status", 8, seed=1, max_new_tokens=4, loaded=(model, tok))
     assert res["queries"] == 8 and res["groups"] == 7 and 0 <= res["success"] <= 1
