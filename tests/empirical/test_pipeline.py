@@ -7,6 +7,8 @@ from empirical import pipeline
 
 
 def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
+    # the model stages are covered on the tiny model in test_training.py; here: the torch-free path
+    monkeypatch.setattr(pipeline, "_has_torch", lambda: False)
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="t", questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,),
                   groups=(10,))
     logs: list[str] = []
