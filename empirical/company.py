@@ -21,6 +21,7 @@ import gzip
 import io
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -93,8 +94,9 @@ class Company:
 
     employees: tuple[dict, ...]
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, dict]:
+        """id → record (built once; sft.reasoning looks it up for every training example)."""
         return {e["id"]: e for e in self.employees}
 
     def lead_of(self) -> dict[str, dict]:
