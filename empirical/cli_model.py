@@ -73,3 +73,40 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 register("finetune", "QLoRA fine-tuning for sensitivity awareness", _configure_finetune, _run_finetune)
 register("evaluate", "generate answers to queries, grade and score them", _configure_evaluate, _run_evaluate)
+
+
+def _configure_capability(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id or local directory")
+    p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
+    p.add_argument("--tasks", default="sensaware_capability",
+                   help="comma-separated lm-eval tasks (default: the bundled offline set sensaware_capability; "
+                        "e.g. ifeval,gsm8k_platinum,bbh,hellaswag when their data sets are available)")
+    p.add_argument("--limit", type=int, help="at most N documents per task")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--no-quantize", action="store_true", help="load the base model unquantised")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--cache", help="SQLite file for lm-eval's response cache (an interrupted run resumes)")
+    p.add_argument("--out", help="write the summary JSON here too")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _run_capability(args: argparse.Namespace) -> int:
+    import json
+
+    from empirical.capability import capability, format_table
+    from empirical.jsonl import atomic_write
+    from empirical.models import require_train_extra
+
+    require_train_extra()
+    res = capability(args.model, args.adapter, args.tasks, limit=args.limit, batch_size=args.batch_size,
+                     quantize=not args.no_quantize, device=args.device, cache=args.cache)
+    if args.out:
+        with atomic_write(args.out) as fh:
+            json.dump(res, fh, indent=2)
+    name = args.model + (f" + {args.adapter}" if args.adapter else "")
+    print(dump_json(res) if args.json else format_table({name: res}))
+    return 0
+
+
+register("capability", "general-capability retention on lm-eval tasks (bundled offline set by default)",
+         _configure_capability, _run_capability)

@@ -4,7 +4,11 @@
 (b) the sandwich L ≤ Adv* ≤ L + (1 − L)η with exact LP optima overlaid;
 (c) ACCESS DENIED INC correctness by model from the bundled real outputs (with intervals) beside the paper's
     published values (marked) and, when given, our own models;
-(d) the audit's empirical ε lower bounds against the true ε for randomised response.
+(d) the audit's empirical ε lower bounds against the true ε for randomised response, and for real models (recorded
+    outputs and our own models, where the true ε is unknown);
+(e) the trade-off between sensitivity awareness and general ability before and after fine-tuning.
+Our own models enter (c)–(e) through a *run summary* (:func:`run_summary` of a ``sensaware run``'s results.json);
+the committed figures use the bundled summary of our cpu-demo run (``empirical/data/runs/cpu-demo.json``).
 Each figure is written as PNG and PDF (fixed metadata, so reruns give the same bytes) with a JSON of the data drawn.
 """
 
@@ -20,6 +24,38 @@ PUBLISHED = {  # correctness, EMPIRICAL.md §4 (paper, 3 seeds)
     "Qwen3-14B + LoRA (paper)": 0.737, "GPT-5 Nano (paper)": 0.747,
 }
 FIGSIZE = (3.4, 2.6)  # one column
+OURS = ("base", "fine-tuned")
+
+
+def bundled_summary() -> dict:
+    """The run summary of our cpu-demo run, shipped with the package."""
+    from importlib import resources
+
+    return json.loads(resources.files("empirical").joinpath("data", "runs", "cpu-demo.json").read_text(encoding="utf-8"))
+
+
+def run_summary(results: dict) -> dict:
+    """What the figures need from a ``sensaware run``: per model (base, fine-tuned) the SA correctness counts, the
+    capability score with its per-task values, and the LLM audit's ε lower bound."""
+    from empirical.models import EMBEDDED
+
+    cfg = results["config"]
+    short = "SmolLM2-135M" if cfg["model"] == EMBEDDED else cfg["model"].rstrip("/").split("/")[-1]
+    models = {}
+    for key, ev in (("base", "eval_base"), ("fine-tuned", "eval_tuned")):
+        if not results.get(ev):
+            continue
+        c = results[ev]["scores"]["correct"]
+        m = {"label": f"{short} {'base' if key == 'base' else '+ QLoRA'} (ours)", "correct": c["k"], "n": c["n"]}
+        cap = (results.get("capability") or {}).get(key)
+        if cap:
+            m["capability"] = cap["score"]
+            m["capability_tasks"] = {t: v["value"] for t, v in cap["tasks"].items()}
+        aud = (results.get("llm_audit") or {}).get(key)
+        if aud:
+            m["audit"] = {k: aud[k] for k in ("attribute", "groups", "queries", "correct", "epsilon_lower_bound")}
+        models[key] = m
+    return {"run": cfg["name"], "model": cfg["model"], "models": models}
 
 
 def _setup():
@@ -102,18 +138,25 @@ def fig_sandwich(out: Path) -> list[Path]:
                                           "upper": upper.tolist(), "lp_epsilon": eps[::4].tolist(), "lp": lp})
 
 
-def fig_benchmark(out: Path, extra_runs: dict[str, str] | None = None) -> list[Path]:
-    """(c) correctness by model with 95% Clopper–Pearson intervals; published values marked."""
+def _recorded_rows() -> list[dict]:
     from importlib import resources
 
     from empirical.jsonl import read_jsonl
-    from empirical.scores import score_by
+
+    return list(read_jsonl(str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))))
+
+
+def fig_benchmark(out: Path, summary: dict | None = None, extra_runs: dict[str, str] | None = None) -> list[Path]:
+    """(c) correctness by model with 95% Clopper–Pearson intervals; published values marked."""
+    from empirical.scores import Rate, score_by
 
     plt = _setup()
-    rows = list(read_jsonl(str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))))
-    scores = {f"{m} (seed 0)": s["correct"] for m, s in score_by(rows, "model").items()}
+    scores = {f"{m} (seed 0)": s["correct"] for m, s in score_by(_recorded_rows(), "model").items()}
+    for m in (summary or {}).get("models", {}).values():
+        scores[m["label"]] = Rate.of(m["correct"], m["n"])
     for name, path in (extra_runs or {}).items():
         if Path(path).is_file():
+            from empirical.jsonl import read_jsonl
             from empirical.scores import score
 
             scores[name] = score(list(read_jsonl(path)))["correct"]
@@ -132,31 +175,100 @@ def fig_benchmark(out: Path, extra_runs: dict[str, str] | None = None) -> list[P
     ax.invert_yaxis()
     ax.set_xlabel("ACCESS DENIED INC correctness (grey: published, not recomputed)")
     ax.set_xlim(0, 1)
-    return _save(fig, out, "c_benchmark", {"names": names, "correct": vals})
+    return _save(fig, out, "c_benchmark", {"names": names, "correct": vals, "low": [v - d for v, d in zip(vals, lo)],
+                                            "high": [v + d for v, d in zip(vals, hi)]})
 
 
-def fig_audit(out: Path, audits: int = 200) -> list[Path]:
-    """(d) median empirical ε lower bound (95%) vs true ε, randomised response, N = 10⁴ queries."""
+def recorded_epsilon_bounds(confidence: float = 0.95) -> dict[str, dict]:
+    """Per bundled real model: the largest ε lower bound over the attributes, each attribute audited at confidence
+    1 − (1 − confidence)/m (Bonferroni over the m attributes, so the maximum holds at ``confidence``)."""
+    from empirical.audit_runs import audit_recorded
+
+    rec = audit_recorded(_recorded_rows(), confidence=1 - (1 - confidence) / len(_attributes()))
+    out = {}
+    for model, attrs in rec.items():
+        attr, best = max(attrs.items(), key=lambda kv: kv[1]["epsilon_lower_bound"])
+        out[model] = {"attribute": attr, "epsilon_lower_bound": best["epsilon_lower_bound"], "leaks": best["leaks"],
+                      "malicious_queries": best["malicious_queries"], "groups": best["groups"]}
+    return out
+
+
+def _attributes() -> list[str]:
+    return sorted({"lying" if r.get("block") == "lying" else r["attribute"] for r in _recorded_rows() if r.get("malicious")})
+
+
+def fig_audit(out: Path, summary: dict | None = None, audits: int = 200) -> list[Path]:
+    """(d) left: median empirical ε lower bound (95%) vs true ε, randomised response, N = 10⁴ queries;
+    right: ε lower bounds of real models (true ε unknown): recorded outputs (largest over attributes, Bonferroni)
+    and our models on neighbouring inputs."""
     from empirical.audit_runs import validation_table
 
     plt = _setup()
     eps = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0)
     rows = validation_table(epsilons=eps, groups=(2, 10), sizes=(10_000,), audits=audits, seed=0)
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained", gridspec_kw={"width_ratios": [1, 1.1]})
     ax.plot([0, 4.2], [0, 4.2], "k:", lw=0.8, label="ε_lb = ε")
     for g, m in ((2, "o-"), (10, "s-")):
         sel = [r for r in rows if r["groups"] == g]
         ax.plot([r["epsilon"] for r in sel], [r["median_epsilon_lb"] for r in sel], m, ms=3, label=f"G-ary RR, G = {g}")
     ax.set_xlabel("true ε")
     ax.set_ylabel("median empirical ε lower bound")
+    ax.set_title("simulated mechanisms (known ε)")
     ax.legend(loc="upper left")
-    return _save(fig, out, "d_audit", {"rows": rows})
+    real = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds().items()}
+    ours = {f"{m['label']} ({m['audit']['attribute']})": m["audit"]["epsilon_lower_bound"]
+            for m in (summary or {}).get("models", {}).values() if "audit" in m}
+    names = list(real) + list(ours)
+    vals = list(real.values()) + list(ours.values())
+    y = np.arange(len(names))
+    bx.barh(y, vals, color=["tab:blue"] * len(real) + ["tab:orange"] * len(ours))
+    for yi, v in zip(y, vals):
+        bx.text(v + 0.05, yi, f"{v:.2f}", va="center", fontsize=6)
+    bx.set_yticks(y, names)
+    bx.invert_yaxis()
+    bx.set_xlim(0, max(vals + [1.0]) * 1.18)
+    bx.set_xlabel("empirical ε lower bound (95%)")
+    bx.set_title("real models (true ε unknown)")
+    return _save(fig, out, "d_audit", {"rows": rows, "real_models": real, "ours": ours})
 
 
-def make_all(out: str | Path = "figures", extra_runs: dict[str, str] | None = None) -> list[Path]:
+def fig_tradeoff(out: Path, summary: dict | None = None) -> list[Path]:
+    """(e) SA correctness (95% CP interval) against the capability score (mean of the bundled lm-eval tasks'
+    primary metrics), before and after fine-tuning; per-task values in the data JSON."""
+    from empirical.scores import Rate
+
+    plt = _setup()
+    models = [m for m in (summary or {}).get("models", {}).values() if "capability" in m]
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    data = {"models": []}
+    for m, (color, marker) in zip(models, (("tab:gray", "o"), ("tab:orange", "s"))):
+        r = Rate.of(m["correct"], m["n"])
+        ax.errorbar([m["capability"]], [r.rate], yerr=[[r.rate - r.cp_low], [r.cp_high - r.rate]], fmt=marker, color=color,
+                    ms=4, capsize=2, label=m["label"])
+        data["models"].append({"label": m["label"], "capability": m["capability"], "sa_correct": r.rate, "sa_low": r.cp_low,
+                               "sa_high": r.cp_high, "capability_tasks": m.get("capability_tasks", {})})
+    if len(data["models"]) == 2:
+        a, b = data["models"]
+        ax.annotate("", xy=(b["capability"], b["sa_correct"]), xytext=(a["capability"], a["sa_correct"]),
+                    arrowprops={"arrowstyle": "->", "color": "k", "lw": 0.8})
+    if not models:
+        ax.text(0.5, 0.5, "no run with a capability stage", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("general ability (mean of bundled lm-eval tasks)")
+    ax.set_ylabel("ACCESS DENIED INC correctness")
+    ax.legend(loc="upper right")
+    return _save(fig, out, "e_tradeoff", data)
+
+
+def make_all(out: str | Path = "figures", summary: dict | None = None, extra_runs: dict[str, str] | None = None) -> list[Path]:
+    """Every figure; ``summary`` defaults to the bundled summary of our cpu-demo run."""
     out = Path(out)
+    summary = bundled_summary() if summary is None else summary
     paths = []
-    for fn in (fig_bounds, fig_sandwich, fig_audit):
-        paths += fn(out)
-    paths += fig_benchmark(out, extra_runs)
+    paths += fig_bounds(out)
+    paths += fig_sandwich(out)
+    paths += fig_audit(out, summary)
+    paths += fig_benchmark(out, summary, extra_runs)
+    paths += fig_tradeoff(out, summary)
     return paths

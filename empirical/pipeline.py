@@ -28,8 +28,10 @@ class RunConfig:
     style: str = "compact"
     model: str = "embedded:smollm2-135m-instruct"
     finetune_preset: str = "cpu"
-    eval_per_block: int = 20  # 14 blocks x 20 = 280 held-out queries (0 = all)
-    audit_queries: int = 64
+    eval_per_block: int = 10  # 14 blocks x 10 = 140 held-out queries (0 = all)
+    audit_queries: int = 32
+    capability_tasks: str = "sensaware_capability"
+    capability_limit: int = 0  # documents per task (0 = all)
     audit_attribute: str = "marital_status"
     epsilons: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 4.0)
     deltas: tuple[float, ...] = (0.0, 1e-5, 1e-2)
@@ -40,7 +42,7 @@ class RunConfig:
 PRESETS: dict[str, RunConfig] = {
     "cpu-demo": RunConfig(),
     "paper": RunConfig(name="paper", style="full", model="Qwen/Qwen3-8B", finetune_preset="paper", eval_per_block=0,
-                       audit_queries=1000),
+                       audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag"),
 }
 
 
@@ -55,6 +57,7 @@ class Context:
     config: RunConfig
     root: Path
     results: dict = field(default_factory=dict)
+    config_json: dict = field(default_factory=dict)
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -157,6 +160,19 @@ def _stage_eval_tuned(ctx: Context) -> dict:
     return {"eval_tuned": res, "paired": paired}
 
 
+def _stage_capability(ctx: Context) -> dict:
+    if not _has_torch():
+        return {"capability": None}
+    from empirical.capability import capability
+
+    c = ctx.config
+    out = {}
+    for key, adapter in (("base", None), ("fine-tuned", str(ctx.path("adapter")))):
+        out[key] = capability(c.model, adapter, c.capability_tasks, limit=c.capability_limit or None,
+                              cache=str(ctx.path(f"capability_cache_{key}")))
+    return {"capability": out}
+
+
 def _stage_audit(ctx: Context) -> dict:
     from empirical.audit_runs import audit_recorded
     from empirical.jsonl import read_jsonl
@@ -176,11 +192,12 @@ def _stage_audit(ctx: Context) -> dict:
 
 
 def _stage_figures(ctx: Context) -> dict:
-    from empirical.figures import make_all
+    from empirical.figures import make_all, run_summary
 
-    extra = {name: str(ctx.path(f)) for name, f in (("SmolLM2 base (ours)", "eval_base.jsonl"),
-                                                    ("SmolLM2 + QLoRA (ours)", "eval_tuned.jsonl"))}
-    return {"figures": [str(p) for p in make_all(ctx.path("figures"), extra)]}
+    summary = run_summary({**ctx.results, "config": ctx.config_json})
+    with atomic_write(ctx.path("summary.json")) as fh:
+        json.dump(summary, fh, indent=1)
+    return {"figures": [str(p) for p in make_all(ctx.path("figures"), summary)], "summary": summary}
 
 
 STAGES: tuple[Stage, ...] = (
@@ -191,6 +208,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("eval_base", _stage_eval_base),
     Stage("finetune", _stage_finetune),
     Stage("eval_tuned", _stage_eval_tuned),
+    Stage("capability", _stage_capability),
     Stage("audit", _stage_audit),
     Stage("figures", _stage_figures),
 )
@@ -200,8 +218,8 @@ def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], N
     """Run (or resume) every stage; returns the merged results, also written to ``results.json``."""
     root = Path(runs_dir) / config.name
     root.mkdir(parents=True, exist_ok=True)
-    ctx = Context(config, root)
     cfg = json.loads(json.dumps(asdict(config)))
+    ctx = Context(config, root, config_json=cfg)
     timings = {}
     for i, stage in enumerate(STAGES, 1):
         marker = root / f"{stage.name}.done.json"
@@ -225,44 +243,7 @@ def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], N
     ctx.results["config"] = cfg
     with atomic_write(root / "results.json") as fh:
         json.dump(ctx.results, fh, indent=2)
+    from empirical.report import write_report
+
     write_report(ctx.results, root)
     return ctx.results
-
-
-def write_report(results: dict, root: Path) -> None:
-    """``report.md`` from ``results.json`` (tables only hold numbers found in results.json)."""
-    lines = [f"# sensaware run: {results['config']['name']}", "", "## Bounds (tight G-ary, uniform prior)", "",
-             "| ε | δ | G | η (TV bound) | advantage bound | success bound |", "|---|---|---|---|---|---|"]
-    for b in results.get("bounds", []):
-        lines.append(f"| {b['epsilon']:g} | {b['delta']:g} | {b['groups']} | {b['tv_bound']:.6f} | "
-                     f"{b['advantage_bound']:.6f} | {b['success_bound']:.6f} |")
-    ref = results.get("reference_models")
-    if ref:
-        lines += ["", "## ACCESS DENIED INC, bundled real outputs (seed 0, published labels)", "",
-                  "| model | correct % | 95% CI | benign % | malicious % | leak % |", "|---|---|---|---|---|---|"]
-        for m, s in ref.items():
-            c = s["correct"]
-            lines.append(f"| {m} | {100 * c['rate']:.2f} | [{100 * c['cp_low']:.2f}, {100 * c['cp_high']:.2f}] | "
-                         f"{100 * s['benign_correct']['rate']:.2f} | {100 * s['malicious_correct']['rate']:.2f} | "
-                         f"{100 * s['leak']['rate']:.2f} |")
-    if results.get("eval_base") and results.get("eval_tuned"):
-        lines += ["", "## Fine-tuning on the held-out company", "", "| model | n | correct % | 95% CI | leak % | false refusal % |",
-                  "|---|---|---|---|---|---|"]
-        for key in ("eval_base", "eval_tuned"):
-            e = results[key]
-            s = e["scores"]
-            c = s["correct"]
-            lines.append(f"| {e['model']} | {e['n']} | {100 * c['rate']:.2f} | [{100 * c['cp_low']:.2f}, "
-                         f"{100 * c['cp_high']:.2f}] | {100 * s['leak']['rate']:.2f} | {100 * s['false_refusal']['rate']:.2f} |")
-        p = results["paired"]
-        lines += ["", f"Paired (exact McNemar, n = {p['n']}): {100 * p['difference']:+.2f} points, p = {p['mcnemar_p']:.3g}."]
-    if results.get("llm_audit"):
-        lines += ["", "## Leakage audit on neighbouring inputs", "", "| model | attribute | G | success | advantage lower | "
-                  "ε lower bound |", "|---|---|---|---|---|---|"]
-        for name, a in results["llm_audit"].items():
-            lines.append(f"| {name} | {a['attribute']} | {a['groups']} | {a['success']:.3f} | {a['advantage_lower']:.3f} | "
-                         f"{a['epsilon_lower_bound']:.3f} |")
-    lines += ["", "## Stage wall times", "", "| stage | seconds |", "|---|---|"]
-    lines += [f"| {k} | {v:.1f} |" for k, v in results.get("stage_seconds", {}).items()]
-    with atomic_write(root / "report.md") as fh:
-        fh.write("\n".join(lines) + "\n")

@@ -203,13 +203,33 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path):
     from dataclasses import replace
 
     from empirical import pipeline
+    from empirical.report import headline_rows
 
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
-                  audit_queries=4, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+                  audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))
     res = pipeline.run(cfg, tmp_path, log=lambda m: None)
+    root = tmp_path / "tiny"
     assert res["eval_base"]["n"] == 14 and res["eval_tuned"]["n"] == 14
     assert res["paired"]["n"] == 14 and 0 <= res["paired"]["mcnemar_p"] <= 1
     assert set(res["llm_audit"]) == {"base", "fine-tuned"}
-    report = (tmp_path / "tiny" / "report.md").read_text()
-    assert "Paired (exact McNemar, n = 14)" in report and "Leakage audit" in report
-    assert (tmp_path / "tiny" / "figures" / "c_benchmark.png").is_file()
+    # the capability stage ran the bundled lm-eval tasks offline, 3 documents each, on both models
+    for key in ("base", "fine-tuned"):
+        cap = res["capability"][key]
+        assert {t: v["n"] for t, v in cap["tasks"].items()} == {"sensaware_arithmetic": 3, "sensaware_commonsense": 3,
+                                                                  "sensaware_instructions": 3}
+        assert cap["score"] == pytest.approx(sum(v["value"] for v in cap["tasks"].values()) / 3)
+    assert res["summary"]["models"]["fine-tuned"]["capability"] == res["capability"]["fine-tuned"]["score"]
+    saved = json.loads((root / "results.json").read_text())
+    report = (root / "report.md").read_text()
+    html = (root / "report.html").read_text()
+    # every headline row is recomputed from results.json and found verbatim in both reports
+    for row in headline_rows(saved):
+        assert "| " + " | ".join(row) + " |" in report
+        assert "".join(f"<td>{c}</td>" for c in row).replace("&", "&amp;") in html
+    c = saved["eval_tuned"]["scores"]["correct"]
+    assert f"{100 * c['k'] / c['n']:.2f}" in report
+    assert "Paired on the same queries (exact McNemar, n = 14)" in report and "Leakage audit" in report
+    assert html.count("data:image/png;base64,") == 5 and "e_tradeoff" not in html  # inline, not linked
+    assert (root / "figures" / "e_tradeoff.png").is_file()
+    assert json.loads((root / "figures" / "e_tradeoff.json").read_text())["models"][1]["capability"] == saved["capability"][
+        "fine-tuned"]["score"]
