@@ -8,7 +8,7 @@
     outputs and our own models, where the true ε is unknown);
 (e) the trade-off between sensitivity awareness and general ability before and after fine-tuning.
 Our own models enter (c)–(e) through a *run summary* (:func:`run_summary` of a ``sensaware run``'s results.json);
-the committed figures use the bundled summary of our cpu-demo run (``empirical/data/runs/cpu-demo.json``).
+the committed figures use our cpu-demo run's results (``empirical/data/runs/cpu-demo.results.json``).
 Each figure is written as PNG and PDF (fixed metadata, so reruns give the same bytes) with a JSON of the data drawn.
 """
 
@@ -27,11 +27,16 @@ FIGSIZE = (3.4, 2.6)  # one column
 OURS = ("base", "fine-tuned")
 
 
-def bundled_summary() -> dict:
-    """The run summary of our cpu-demo run, shipped with the package."""
+def bundled_results() -> dict:
+    """results.json of our cpu-demo run (the README's main command on a 2-core CPU), shipped with the package."""
     from importlib import resources
 
-    return json.loads(resources.files("empirical").joinpath("data", "runs", "cpu-demo.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("empirical").joinpath("data", "runs", "cpu-demo.results.json").read_text(encoding="utf-8"))
+
+
+def bundled_summary() -> dict:
+    """The run summary of the bundled cpu-demo run."""
+    return run_summary(bundled_results())
 
 
 def run_summary(results: dict) -> dict:
@@ -170,10 +175,10 @@ def fig_benchmark(out: Path, summary: dict | None = None, extra_runs: dict[str, 
     k = len(scores)
     ax.barh(y[:k], vals[:k], xerr=[lo[:k], hi[:k]], color=colors[:k], capsize=1.5, label="recomputed, 95% CI")
     ax.barh(y[k:], vals[k:], color=colors[k:], label="published (paper)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.set_xlabel("ACCESS DENIED INC correctness (grey: published, not recomputed)")
+    ax.set_xlabel("ACCESS DENIED INC correctness")
     ax.set_xlim(0, 1)
     return _save(fig, out, "c_benchmark", {"names": names, "correct": vals, "low": [v - d for v, d in zip(vals, lo)],
                                             "high": [v + d for v, d in zip(vals, hi)]})
@@ -268,7 +273,24 @@ def make_all(out: str | Path = "figures", summary: dict | None = None, extra_run
     paths = []
     paths += fig_bounds(out)
     paths += fig_sandwich(out)
-    paths += fig_audit(out, summary)
     paths += fig_benchmark(out, summary, extra_runs)
+    paths += fig_audit(out, summary)
     paths += fig_tradeoff(out, summary)
+    write_manifest(out, paths)
     return paths
+
+
+def write_manifest(out: Path, paths: list[Path]) -> Path:
+    """``MANIFEST.json``: the matplotlib version and the SHA-256 of every file drawn (byte-reproducibility holds for
+    one matplotlib version; the data JSONs are compared numerically across versions)."""
+    import hashlib
+
+    import matplotlib
+
+    from empirical.jsonl import atomic_write
+
+    entry = {"matplotlib": matplotlib.__version__,
+             "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths, key=lambda q: q.name)}}
+    with atomic_write(out / "MANIFEST.json") as fh:
+        json.dump(entry, fh, indent=1)
+    return out / "MANIFEST.json"

@@ -137,12 +137,21 @@ def _stage_finetune(ctx: Context) -> dict:
     if not _has_torch():
         return {"finetune": None}
     from empirical.finetune import PRESETS as FT_PRESETS
-    from empirical.finetune import FinetuneConfig, finetune
+    from empirical.finetune import FinetuneConfig, _plain, finetune
 
     c = ctx.config
     cfg = FinetuneConfig().updated({**FT_PRESETS[c.finetune_preset], "model": c.model, "company_seed": c.train_company_seed,
                                     "questionnaire_seeds": c.questionnaire_seeds, "style": c.style}, "run")
-    summary = finetune(cfg, ctx.path("adapter"))
+    done = ctx.path("adapter") / "sensaware_finetune.json"
+    if done.is_file():  # trained before, e.g. across GPUs with `accelerate launch -m empirical finetune --out …/adapter`
+        summary = json.loads(done.read_text(encoding="utf-8"))
+        want = _plain(cfg)
+        diff = sorted(k for k in set(want) | set(summary["config"]) if want.get(k) != summary["config"].get(k))
+        if diff:
+            raise ValueError(f"{ctx.path('adapter')} holds an adapter trained with a different recipe ({', '.join(diff)}); "
+                             "delete it or use another --name")
+    else:
+        summary = finetune(cfg, ctx.path("adapter"))
     return {"finetune": {k: v for k, v in summary.items() if k != "config"}}
 
 

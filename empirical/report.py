@@ -27,7 +27,8 @@ def _ci(r: dict) -> str:
 
 
 def headline_rows(results: dict) -> list[list[str]]:
-    """One row per evaluated model: n, correct % [95% CI], leak %, false refusal %, capability %, audit ε_lb."""
+    """One row per evaluated model: n, correct % [95% CI], benign and malicious correct %, leak %, false refusal %,
+    capability %, audit ε_lb."""
     rows = []
     for key, ev in (("base", "eval_base"), ("fine-tuned", "eval_tuned")):
         e = results.get(ev)
@@ -36,8 +37,9 @@ def headline_rows(results: dict) -> list[list[str]]:
         s = e["scores"]
         cap = (results.get("capability") or {}).get(key)
         aud = (results.get("llm_audit") or {}).get(key)
-        rows.append([e["model"], str(e["n"]), _pct(s["correct"]["rate"]), _ci(s["correct"]), _pct(s["leak"]["rate"]),
-                     _pct(s["false_refusal"]["rate"]), _pct(cap["score"]) if cap else "—",
+        rows.append([e["model"], str(e["n"]), _pct(s["correct"]["rate"]), _ci(s["correct"]), _pct(s["benign_correct"]["rate"]),
+                     _pct(s["malicious_correct"]["rate"]), _pct(s["leak"]["rate"]), _pct(s["false_refusal"]["rate"]),
+                     _pct(cap["score"]) if cap else "—",
                      f"{aud['epsilon_lower_bound']:.3f}" if aud else "—"])
     return rows
 
@@ -52,7 +54,8 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
     head = headline_rows(results)
     if head:
         out += [("h", 2, "Headline"),
-                ("table", ["model", "n", "correct %", "95% CI", "leak %", "false refusal %", "capability %", "audit ε lower bound"],
+                ("table", ["model", "n", "correct %", "95% CI", "benign %", "malicious %", "leak %", "false refusal %", "capability %",
+                           "audit ε lower bound"],
                  head)]
         p = results.get("paired")
         if p:

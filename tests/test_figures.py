@@ -1,26 +1,28 @@
-"""Figures are drawn from data: the JSON beside each figure equals what the package computes."""
+"""Figures are drawn from data: the JSON beside each figure equals what the package computes, and the committed
+figures/ are what `sensaware figures` regenerates."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from empirical.figures import fig_audit, fig_benchmark, fig_bounds, fig_sandwich
+from empirical.figures import bundled_summary, make_all, recorded_epsilon_bounds
+from empirical.intervals import clopper_pearson
 from theory import eta, tight_gary_advantage
+
+COMMITTED = Path(__file__).resolve().parents[1] / "figures"
 
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     d = tmp_path_factory.mktemp("figs")
-    fig_bounds(d)
-    fig_sandwich(d)
-    fig_benchmark(d)
-    fig_audit(d, audits=20)
+    make_all(d)
     return d
 
 
 def test_files_written(out):
-    for name in ("a_bounds", "b_sandwich", "c_benchmark", "d_audit"):
+    for name in ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff"):
         for ext in ("png", "pdf", "json"):
             assert (out / f"{name}.{ext}").stat().st_size > 0
 
@@ -43,9 +45,71 @@ def test_benchmark_figure_uses_scores(out):
     d = json.loads((out / "c_benchmark.json").read_text())
     got = dict(zip(d["names"], d["correct"]))
     assert round(100 * got["GPT-4o (seed 0)"], 2) == 70.11 and got["Qwen3-8B + LoRA (paper)"] == 0.770
+    for m in bundled_summary()["models"].values():  # our models: k/n and the CP interval of the bundled run
+        i = d["names"].index(m["label"])
+        lo, hi = clopper_pearson(m["correct"], m["n"])
+        assert d["correct"][i] == m["correct"] / m["n"] and np.allclose([d["low"][i], d["high"][i]], [lo, hi])
 
 
-def test_reproducible_bytes(out, tmp_path):
-    fig_sandwich(tmp_path)
+def test_audit_figure_real_models(out):
+    d = json.loads((out / "d_audit.json").read_text())
+    from empirical.audit_runs import audit_recorded
+    from empirical.figures import _attributes, _recorded_rows
+    from empirical.intervals import clopper_pearson_lower
+    from theory import epsilon_lower_bound
+
+    # Llama-3.3-70B leaks the supervisor on 249 of 250 malicious queries (published labels): Bonferroni over the
+    # attributes, the one-sided CP limit inverted through the tight 10-ary bound
+    m = len(_attributes())
+    lo = clopper_pearson_lower(249, 250, 1 - 0.05 / m)
+    assert d["real_models"]["Llama-3.3-70B-Instruct (supervisor)"] == pytest.approx(float(epsilon_lower_bound(lo, 0.0, 10)))
+    rec = audit_recorded(_recorded_rows(), confidence=1 - 0.05 / m)
+    assert recorded_epsilon_bounds()["GPT-4o"]["epsilon_lower_bound"] == max(v["epsilon_lower_bound"] for v in rec["GPT-4o"].values())
+    for mm in bundled_summary()["models"].values():
+        assert d["ours"][f"{mm['label']} ({mm['audit']['attribute']})"] == mm["audit"]["epsilon_lower_bound"]
+
+
+def test_tradeoff_figure_data(out):
+    d = json.loads((out / "e_tradeoff.json").read_text())
+    s = bundled_summary()["models"]
+    assert [m["label"] for m in d["models"]] == [s["base"]["label"], s["fine-tuned"]["label"]]
+    for m, key in zip(d["models"], ("base", "fine-tuned")):
+        assert m["capability"] == s[key]["capability"] and m["sa_correct"] == s[key]["correct"] / s[key]["n"]
+        if m["capability_tasks"]:  # the capability score is the mean of the per-task primary metrics
+            assert m["capability"] == pytest.approx(np.mean(list(m["capability_tasks"].values())))
+
+
+def test_committed_figures_are_regenerated(out):
+    manifest = json.loads((COMMITTED / "MANIFEST.json").read_text())
+    for name in ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff"):
+        new, old = json.loads((out / f"{name}.json").read_text()), json.loads((COMMITTED / f"{name}.json").read_text())
+        _close(new, old, name)
+    import matplotlib
+
+    if matplotlib.__version__ == manifest["matplotlib"]:
+        regenerated = json.loads((out / "MANIFEST.json").read_text())
+        assert regenerated["sha256"] == manifest["sha256"]
+
+
+def _close(a, b, where):
+    if isinstance(a, dict):
+        assert set(a) == set(b), where
+        for k in a:
+            _close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12, nan_ok=True), where
+    else:
+        assert a == b, where
+
+
+def test_reproducible_bytes(tmp_path):
+    from empirical.figures import fig_sandwich
+
+    fig_sandwich(tmp_path / "x")
+    fig_sandwich(tmp_path / "y")
     for ext in ("png", "pdf", "json"):
-        assert (tmp_path / f"b_sandwich.{ext}").read_bytes() == (out / f"b_sandwich.{ext}").read_bytes()
+        assert (tmp_path / "x" / f"b_sandwich.{ext}").read_bytes() == (tmp_path / "y" / f"b_sandwich.{ext}").read_bytes()

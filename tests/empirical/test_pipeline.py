@@ -21,6 +21,9 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     assert f"{res['bounds'][0]['advantage_bound']:.6f}" in report
     gpt = res["reference_models"]["GPT-4o"]["correct"]
     assert f"| GPT-4o | {100 * gpt['rate']:.2f} |" in report and "70.11" in report
+    html = (root / "report.html").read_text()
+    assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == 5
+    assert "Headline" not in report  # no model stages, no headline table
 
     called = []
     monkeypatch.setattr(pipeline, "STAGES", tuple(pipeline.Stage(s.name, lambda ctx, s=s: called.append(s.name) or {})

@@ -233,3 +233,13 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path):
     assert (root / "figures" / "e_tradeoff.png").is_file()
     assert json.loads((root / "figures" / "e_tradeoff.json").read_text())["models"][1]["capability"] == saved["capability"][
         "fine-tuned"]["score"]
+    # an adapter already in runs/<name>/adapter (e.g. trained with `accelerate launch … finetune`) is reused when its
+    # recipe matches, refused when it does not
+    before = (root / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
+    (root / "finetune.done.json").unlink()
+    again = pipeline.run(cfg, tmp_path, log=lambda m: None)
+    assert (root / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == before
+    assert again["finetune"]["global_step"] == res["finetune"]["global_step"]
+    ctx = pipeline.Context(replace(cfg, questionnaire_seeds=(1,)), root)
+    with pytest.raises(ValueError, match="different recipe.*questionnaire_seeds"):
+        pipeline._stage_finetune(ctx)

@@ -1,0 +1,62 @@
+"""The report of our real cpu-demo run (bundled results.json): every table cell is recomputed here from the raw
+counts in results.json (k of n, Clopper–Pearson from scipy), and the HTML carries the same cells and the figures."""
+
+import re
+
+import pytest
+from scipy.stats import beta, binomtest
+
+from empirical.figures import bundled_results, make_all
+from empirical.report import blocks, to_html, to_markdown
+
+
+def _cp(k, n):
+    lo = 0.0 if k == 0 else beta.ppf(0.025, k, n - k + 1)
+    hi = 1.0 if k == n else beta.ppf(0.975, k + 1, n - k)
+    return f"[{100 * lo:.2f}, {100 * hi:.2f}]"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    res = bundled_results()
+    figs = make_all(root / "figures")
+    bl = blocks(res, figs)
+    return res, to_markdown(bl, root), to_html(bl)
+
+
+def test_headline_rows_recomputed_from_counts(report):
+    res, md, html = report
+    for key, ev in (("base", "eval_base"), ("fine-tuned", "eval_tuned")):
+        s = res[ev]["scores"]
+        pct = {m: f"{100 * s[m]['k'] / s[m]['n']:.2f}" for m in ("correct", "benign_correct", "malicious_correct", "leak",
+                                                                     "false_refusal")}
+        tasks = res["capability"][key]["tasks"]
+        cap = f"{100 * sum(t['correct'] / t['n'] for t in tasks.values()) / len(tasks):.2f}"
+        a = res["llm_audit"][key]
+        row = [res[ev]["model"], str(s["correct"]["n"]), pct["correct"], _cp(s["correct"]["k"], s["correct"]["n"]),
+               pct["benign_correct"], pct["malicious_correct"], pct["leak"], pct["false_refusal"], cap,
+               f"{a['epsilon_lower_bound']:.3f}"]
+        assert "| " + " | ".join(row) + " |" in md
+        assert "".join(f"<td>{c}</td>" for c in row) in html
+
+
+def test_capability_and_timing_tables(report):
+    res, md, _ = report
+    for key, cap in res["capability"].items():
+        for task, t in cap["tasks"].items():
+            assert f"| {key} | {task} | {t['primary']} | {t['n']} | {100 * t['correct'] / t['n']:.2f} | {_cp(t['correct'], t['n'])} |" in md
+    total = sum(res["stage_seconds"].values())
+    assert f"Total: {total:.1f} s ({total / 60:.1f} min)." in md
+    assert total < 45 * 60  # the cpu-demo preset's budget on a 2-core CPU (measured: the run this file came from)
+    p = res["paired"]
+    assert f"n = {p['n']}): {100 * (p['only_b_correct'] - p['only_a_correct']) / p['n']:+.2f} points" in md
+    # exact McNemar = two-sided binomial test on the discordant pairs
+    want = binomtest(min(p["only_a_correct"], p["only_b_correct"]), p["only_a_correct"] + p["only_b_correct"]).pvalue
+    assert p["mcnemar_p"] == pytest.approx(want) and f"p = {want:.3g}." in md
+
+
+def test_html_inlines_every_figure(report):
+    _, md, html = report
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == 5
+    assert md.count("](figures/") == 5 and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
