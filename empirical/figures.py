@@ -85,6 +85,9 @@ def _save(fig, out: Path, name: str, data: dict) -> list[Path]:
         with atomic_write(p, "wb") as fh:
             fig.savefig(fh, format=ext, dpi=200, bbox_inches="tight", metadata=meta)
         paths.append(p)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     with atomic_write(out / f"{name}.json") as fh:
         json.dump(data, fh, indent=1)
     paths.append(out / f"{name}.json")
