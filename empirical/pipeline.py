@@ -24,7 +24,7 @@ class RunConfig:
     train_company_seed: int = 0
     test_company_seed: int = 3
     questionnaire_seeds: tuple[int, ...] = (0, 1, 2)
-    test_questionnaire_seed: int = 0
+    test_questionnaire_seeds: tuple[int, ...] = (0,)  # the paper: (0, 1, 2) = 10,500 held-out queries
     style: str = "compact"
     model: str = "embedded:smollm2-135m-instruct"
     finetune_preset: str = "cpu"
@@ -42,6 +42,7 @@ class RunConfig:
 PRESETS: dict[str, RunConfig] = {
     "cpu-demo": RunConfig(),
     "paper": RunConfig(name="paper", style="full", model="Qwen/Qwen3-8B", finetune_preset="paper", eval_per_block=0,
+                       test_questionnaire_seeds=(0, 1, 2),
                        audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag"),
 }
 
@@ -92,8 +93,14 @@ def _stage_questionnaires(ctx: Context) -> dict:
     for s in c.questionnaire_seeds:
         name = f"train_queries_c{c.train_company_seed}_q{s}.jsonl.gz"
         files[name] = write_questionnaire(train, ctx.path(name), s, c.style)
-    name = f"test_queries_c{c.test_company_seed}_q{c.test_questionnaire_seed}.jsonl.gz"
-    files[name] = write_questionnaire(test, ctx.path(name), c.test_questionnaire_seed, c.style)
+    from empirical.jsonl import read_jsonl, write_jsonl
+
+    for s in c.test_questionnaire_seeds:
+        name = f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"
+        files[name] = write_questionnaire(test, ctx.path(name), s, c.style)
+    if len(c.test_questionnaire_seeds) > 1:  # one file holding every held-out questionnaire
+        parts = [ctx.path(f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz") for s in c.test_questionnaire_seeds]
+        files[Path(_test_queries(ctx)).name] = write_jsonl(_test_queries(ctx), (r for p in parts for r in read_jsonl(p)))
     return {"questionnaires": files}
 
 
@@ -120,7 +127,8 @@ def _has_torch() -> bool:
 
 def _test_queries(ctx: Context) -> str:
     c = ctx.config
-    return str(ctx.path(f"test_queries_c{c.test_company_seed}_q{c.test_questionnaire_seed}.jsonl.gz"))
+    seeds = "-".join(str(s) for s in c.test_questionnaire_seeds)
+    return str(ctx.path(f"test_queries_c{c.test_company_seed}_q{seeds}.jsonl.gz"))
 
 
 def _stage_eval_base(ctx: Context) -> dict:

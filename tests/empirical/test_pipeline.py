@@ -33,3 +33,18 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     assert called == [] and all("skipped" in m for m in logs)
     pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
     assert called == [s.name for s in pipeline.STAGES]  # a changed config reruns
+
+
+def test_several_held_out_questionnaires(tmp_path):
+    # the paper evaluates 3 held-out questionnaires x 3,500 = 10,500 queries; here 2: one file, all rows, in order
+    from empirical.jsonl import read_jsonl
+
+    assert pipeline.PRESETS["paper"].test_questionnaire_seeds == (0, 1, 2) and pipeline.PRESETS["paper"].eval_per_block == 0
+    cfg = replace(pipeline.PRESETS["cpu-demo"], questionnaire_seeds=(0,), test_questionnaire_seeds=(0, 1))
+    ctx = pipeline.Context(cfg, tmp_path)
+    pipeline._stage_companies(ctx)
+    files = pipeline._stage_questionnaires(ctx)["questionnaires"]
+    both = list(read_jsonl(pipeline._test_queries(ctx)))
+    parts = [list(read_jsonl(tmp_path / f"test_queries_c3_q{s}.jsonl.gz")) for s in (0, 1)]
+    assert files["test_queries_c3_q0-1.jsonl.gz"] == 7000 and both == parts[0] + parts[1]
+    assert len({r["id"] for r in both}) == 7000 and {r["questionnaire_seed"] for r in both} == {0, 1}
