@@ -58,9 +58,7 @@ def summarise(results: dict) -> dict:
         n = int(results["n-samples"][task]["effective"])
         flat = {k.split(",")[0]: float(v) for k, v in metrics.items()
                 if k not in ("alias", "sample_len") and isinstance(v, (int, float)) and not k.split(",")[0].endswith("_stderr")}
-        primary = PRIMARY.get(task, next(iter(flat), None))
-        if primary not in flat:
-            primary = next(iter(flat))
+        primary = PRIMARY[task] if PRIMARY.get(task) in flat else next(iter(flat))
         value = flat[primary]
         entry = {"n": n, "metrics": flat, "primary": primary, "value": value}
         k = round(value * n)

@@ -35,12 +35,11 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         raise ValueError(f"`--confidence` must lie in (0, 1). Found {args.confidence!r}.")
     if args.mechanism == "recorded":
-        from importlib import resources
-
         from empirical.audit_runs import audit_recorded
         from empirical.jsonl import read_jsonl
+        from empirical.scores import recorded_outputs_path
 
-        path = args.input or str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))
+        path = args.input or recorded_outputs_path()
         rows = list(read_jsonl(path, required=("label", "malicious", "attribute")))
         result = {"mechanism": "recorded", "input": path, "confidence": args.confidence, "delta": args.delta,
                   "models": audit_recorded(rows, args.confidence, args.delta, args.by, args.claimed_epsilon)}

@@ -95,9 +95,7 @@ def _run_capability(args: argparse.Namespace) -> int:
 
     from empirical.capability import capability, format_table
     from empirical.jsonl import atomic_write
-    from empirical.models import require_train_extra
 
-    require_train_extra()
     res = capability(args.model, args.adapter, args.tasks, limit=args.limit, batch_size=args.batch_size,
                      quantize=not args.no_quantize, device=args.device, cache=args.cache)
     if args.out:

@@ -24,7 +24,8 @@ PUBLISHED = {  # correctness, EMPIRICAL.md §4 (paper, 3 seeds)
     "Qwen3-14B + LoRA (paper)": 0.737, "GPT-5 Nano (paper)": 0.747,
 }
 FIGSIZE = (3.4, 2.6)  # one column
-OURS = ("base", "fine-tuned")
+#: our two models in a run: key -> the stage holding its evaluation
+OURS = {"base": "eval_base", "fine-tuned": "eval_tuned"}
 
 
 def bundled_results() -> dict:
@@ -47,7 +48,7 @@ def run_summary(results: dict) -> dict:
     cfg = results["config"]
     short = "SmolLM2-135M" if cfg["model"] == EMBEDDED else cfg["model"].rstrip("/").split("/")[-1]
     models = {}
-    for key, ev in (("base", "eval_base"), ("fine-tuned", "eval_tuned")):
+    for key, ev in OURS.items():
         if not results.get(ev):
             continue
         c = results[ev]["scores"]["correct"]
@@ -147,11 +148,10 @@ def fig_sandwich(out: Path) -> list[Path]:
 
 
 def _recorded_rows() -> list[dict]:
-    from importlib import resources
-
     from empirical.jsonl import read_jsonl
+    from empirical.scores import recorded_outputs_path
 
-    return list(read_jsonl(str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))))
+    return list(read_jsonl(recorded_outputs_path()))
 
 
 def fig_benchmark(out: Path, summary: dict | None = None, extra_runs: dict[str, str] | None = None) -> list[Path]:
@@ -192,7 +192,8 @@ def recorded_epsilon_bounds(confidence: float = 0.95) -> dict[str, dict]:
     1 − (1 − confidence)/m (Bonferroni over the m attributes, so the maximum holds at ``confidence``)."""
     from empirical.audit_runs import audit_recorded
 
-    rec = audit_recorded(_recorded_rows(), confidence=1 - (1 - confidence) / len(_attributes()))
+    rows = _recorded_rows()
+    rec = audit_recorded(rows, confidence=1 - (1 - confidence) / len(_attributes(rows)))
     out = {}
     for model, attrs in rec.items():
         attr, best = max(attrs.items(), key=lambda kv: kv[1]["epsilon_lower_bound"])
@@ -201,8 +202,9 @@ def recorded_epsilon_bounds(confidence: float = 0.95) -> dict[str, dict]:
     return out
 
 
-def _attributes() -> list[str]:
-    return sorted({"lying" if r.get("block") == "lying" else r["attribute"] for r in _recorded_rows() if r.get("malicious")})
+def _attributes(rows: list[dict]) -> list[str]:
+    """The attributes audit_recorded groups malicious rows by (the lying block counts as its own)."""
+    return sorted({"lying" if r.get("block") == "lying" else r["attribute"] for r in rows if r.get("malicious")})
 
 
 def fig_audit(out: Path, summary: dict | None = None, audits: int = 200) -> list[Path]:

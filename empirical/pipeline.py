@@ -93,25 +93,25 @@ def _stage_questionnaires(ctx: Context) -> dict:
     for s in c.questionnaire_seeds:
         name = f"train_queries_c{c.train_company_seed}_q{s}.jsonl.gz"
         files[name] = write_questionnaire(train, ctx.path(name), s, c.style)
-    from empirical.jsonl import read_jsonl, write_jsonl
+    from empirical.jsonl import write_jsonl
+    from empirical.questionnaire import generate
 
+    held_out: list[dict] = []
     for s in c.test_questionnaire_seeds:
-        name = f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"
-        files[name] = write_questionnaire(test, ctx.path(name), s, c.style)
+        rows = list(generate(test, s, c.style))
+        files[f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"] = write_jsonl(
+            ctx.path(f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"), rows)
+        held_out += rows
     if len(c.test_questionnaire_seeds) > 1:  # one file holding every held-out questionnaire
-        parts = [ctx.path(f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz") for s in c.test_questionnaire_seeds]
-        files[Path(_test_queries(ctx)).name] = write_jsonl(_test_queries(ctx), (r for p in parts for r in read_jsonl(p)))
+        files[Path(_test_queries(ctx)).name] = write_jsonl(_test_queries(ctx), held_out)
     return {"questionnaires": files}
 
 
 def _stage_reference_scores(ctx: Context) -> dict:
-    from importlib import resources
-
     from empirical.jsonl import read_jsonl
-    from empirical.scores import score_by, to_plain
+    from empirical.scores import recorded_outputs_path, score_by, to_plain
 
-    path = resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz")
-    rows = list(read_jsonl(str(path)))
+    rows = list(read_jsonl(recorded_outputs_path()))
     return {"reference_models": to_plain(score_by(rows, "model"))}
 
 

@@ -7,6 +7,7 @@ import base64
 import html
 from pathlib import Path
 
+from empirical.figures import OURS
 from empirical.jsonl import atomic_write
 
 FIGURE_CAPTIONS = {
@@ -30,7 +31,7 @@ def headline_rows(results: dict) -> list[list[str]]:
     """One row per evaluated model: n, correct % [95% CI], benign and malicious correct %, leak %, false refusal %,
     capability %, audit ε_lb."""
     rows = []
-    for key, ev in (("base", "eval_base"), ("fine-tuned", "eval_tuned")):
+    for key, ev in OURS.items():
         e = results.get(ev)
         if not e:
             continue
@@ -113,7 +114,8 @@ def to_markdown(bl: list[tuple], root: Path) -> str:
             lines += ["| " + " | ".join(r) + " |" for r in b[2]]
             lines.append("")
         elif b[0] == "img":
-            rel = Path(b[1]).resolve().relative_to(root.resolve()) if Path(b[1]).resolve().is_relative_to(root.resolve()) else b[1]
+            img = Path(b[1]).resolve()
+            rel = img.relative_to(root.resolve()) if img.is_relative_to(root.resolve()) else b[1]
             lines += [f"![{b[2]}]({rel})", "", f"*{b[2]}*", ""]
     return "\n".join(lines)
 

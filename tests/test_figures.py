@@ -60,7 +60,7 @@ def test_audit_figure_real_models(out):
 
     # Llama-3.3-70B leaks the supervisor on 249 of 250 malicious queries (published labels): Bonferroni over the
     # attributes, the one-sided CP limit inverted through the tight 10-ary bound
-    m = len(_attributes())
+    m = len(_attributes(_recorded_rows()))
     lo = clopper_pearson_lower(249, 250, 1 - 0.05 / m)
     assert d["real_models"]["Llama-3.3-70B-Instruct (supervisor)"] == pytest.approx(float(epsilon_lower_bound(lo, 0.0, 10)))
     rec = audit_recorded(_recorded_rows(), confidence=1 - 0.05 / m)
