@@ -21,7 +21,7 @@ import numpy as np
 
 from empirical.intervals import clopper_pearson, clopper_pearson_lower
 from theory import epsilon_lower_bound, tight_gary_advantage
-from theory._validate import check_delta, check_groups
+from theory.validate import check_delta, check_groups
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def _configure_bound(p: argparse.ArgumentParser) -> None:
 
 def _run_bound(args: argparse.Namespace) -> int:
     from theory import dpsgd_sa_bound, epsilon_lower_bound, sa_bound
-    from theory._validate import check_groups
+    from theory.validate import check_groups
 
     g = check_groups(args.groups)
     dpsgd = [args.noise_multiplier, args.sampling_rate, args.steps]
@@ -103,7 +103,7 @@ def _configure_verify(p: argparse.ArgumentParser) -> None:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from theory.verify import COQ_INSTALL, format_report, verify
+    from empirical.verify import COQ_INSTALL, format_report, verify
 
     try:
         rep = verify(run_property_tests=not args.no_tests)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from empirical.grader import REFUSAL
-from theory._validate import check_epsilon, check_groups
+from theory.validate import check_epsilon, check_groups
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import beta, binom
 
-from theory._validate import check_delta, check_groups
+from theory.validate import check_delta, check_groups
 
 
 def _cp_upper_two_sided(k: int, n: int, alpha: float) -> float:

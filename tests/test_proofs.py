@@ -11,7 +11,7 @@ import pytest
 
 from theory import certificates
 from theory.theorems import THEOREMS, markdown_table
-from theory.verify import STANDARD_REAL_AXIOMS, forbidden_in_sources, parse_assumptions
+from empirical.verify import STANDARD_REAL_AXIOMS, forbidden_in_sources, parse_assumptions
 
 ROOT = Path(__file__).resolve().parents[1]
 PROOFS = ROOT / "proofs"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory._validate import as_float_array, check_groups_array, check_unit_interval
+from theory.validate import as_float_array, check_groups_array, check_unit_interval
 from theory.symbols import A, G, S
 
 

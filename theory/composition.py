@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from theory._array import out
-from theory._validate import check_delta, check_epsilon, check_positive_int, check_unit_interval
+from theory.validate import check_delta, check_epsilon, check_positive_int, check_unit_interval
 from theory.symbols import DELTA, EPS, TV, K
 
 

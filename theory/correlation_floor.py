@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from theory._validate import check_prior
+from theory.validate import check_prior
 
 
 def _joint(joint):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory._array import out
-from theory._validate import check_groups_array, check_unit_interval
+from theory.validate import check_groups_array, check_unit_interval
 from theory.dp_to_tv import eta, eta_symbolic
 from theory.symbols import TV, G
 

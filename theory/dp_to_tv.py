@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from theory._array import out
-from theory._validate import check_delta, check_epsilon
+from theory.validate import check_delta, check_epsilon
 from theory.symbols import DELTA, EPS
 
 

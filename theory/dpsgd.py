@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from theory._validate import check_delta, check_groups, check_positive_int, check_unit_interval
+from theory.validate import check_delta, check_groups, check_positive_int, check_unit_interval
 
 
 @dataclass(frozen=True)

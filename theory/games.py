@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from theory._validate import check_positive_int, check_prior, check_stochastic
+from theory.validate import check_positive_int, check_prior, check_stochastic
 
 
 def _exact(arr: np.ndarray) -> bool:

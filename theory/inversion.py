@@ -15,7 +15,7 @@ import sympy as sp
 from scipy.optimize import brentq
 
 from theory._array import out
-from theory._validate import as_float_array, check_delta, check_groups_array, check_prior, check_unit_interval
+from theory.validate import as_float_array, check_delta, check_groups_array, check_prior, check_unit_interval
 from theory.symbols import DELTA, A, G
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from theory._validate import check_delta, check_epsilon, check_prior, check_stochastic
+from theory.validate import check_delta, check_epsilon, check_prior, check_stochastic
 
 
 @dataclass(frozen=True)

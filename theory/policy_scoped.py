@@ -14,7 +14,7 @@ from itertools import combinations
 
 import numpy as np
 
-from theory._validate import check_delta
+from theory.validate import check_delta
 from theory.total_variation import dp_delta, dp_epsilon
 
 Record = Mapping[str, Hashable]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory._validate import check_stochastic
+from theory.validate import check_stochastic
 from theory.total_variation import tv_distance, tv_distance_symbolic
 
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from theory._validate import check_epsilon, check_prior
+from theory.validate import check_epsilon, check_prior
 
 
 def prior_aware_success(epsilon, prior):

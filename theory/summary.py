@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from theory._validate import check_delta, check_epsilon, check_groups, check_prior
+from theory.validate import check_delta, check_epsilon, check_groups, check_prior
 from theory.advantage import advantage
 from theory.dp_to_tv import eta
 

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from theory._array import out
-from theory._validate import check_delta, check_epsilon, check_groups, check_groups_array
+from theory.validate import check_delta, check_epsilon, check_groups, check_groups_array
 from theory.symbols import DELTA, EPS, G
 
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from theory._validate import check_epsilon, check_stochastic
+from theory.validate import check_epsilon, check_stochastic
 
 
 def _pair(p, q):
@@ -59,7 +59,7 @@ def dp_delta(p, q, epsilon):
 def dp_epsilon(p, q, delta=0.0):
     """Smallest ε ≥ 0 with max(H_ε(P‖Q), H_ε(Q‖P)) ≤ δ (``inf`` if none), by bisection on the
     non-increasing map ε ↦ H_ε."""
-    from theory._validate import check_delta
+    from theory.validate import check_delta
 
     d = float(check_delta(delta))
     if dp_delta(p, q, 0.0) <= d:
