@@ -76,9 +76,9 @@ def bench_benchmark(quick: bool) -> None:
     import json
     from importlib import resources
 
-    from empirical.company import build_company
-    from empirical.grader import grade
-    from empirical.questionnaire import generate
+    from empirical.benchmark.company import build_company
+    from empirical.benchmark.grader import grade
+    from empirical.benchmark.questionnaire import generate
 
     raw = resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz").read_bytes()
     rows = [json.loads(line) for line in gzip.decompress(raw).decode("utf-8").splitlines()]
@@ -104,7 +104,7 @@ def bench_benchmark(quick: bool) -> None:
 
 
 def bench_audit(quick: bool) -> None:
-    from empirical.audit_runs import validation_table
+    from empirical.audit.runs import validation_table
 
     audits = 100 if quick else 500
     t = time.perf_counter()
@@ -130,12 +130,12 @@ def bench_audit(quick: bool) -> None:
 def bench_qlora(quick: bool) -> None:
     import torch
 
-    from empirical.company import build_company
-    from empirical.evaluate import generate_batch
-    from empirical.finetune import FinetuneConfig, PadCollator, lora_config, tokenize_examples
-    from empirical.models import EMBEDDED, linear_weight_bytes, load_model
-    from empirical.questionnaire import generate
-    from empirical.sft import sft_example
+    from empirical.benchmark.company import build_company
+    from empirical.benchmark.questionnaire import generate
+    from empirical.model.finetune import FinetuneConfig, PadCollator, lora_config, tokenize_examples
+    from empirical.model.generate import generate_batch
+    from empirical.model.loading import EMBEDDED, linear_weight_bytes, load_model
+    from empirical.model.sft import sft_example
 
     company = build_company(3)
     queries = list(generate(company, 0, "compact", per_block=2))[:16]

@@ -2,6 +2,6 @@
 
 import sys
 
-from empirical.cli import main
+from empirical.cli.main import main
 
 sys.exit(main())

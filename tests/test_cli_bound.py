@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from empirical.cli import main
+from empirical.cli.main import main
 
 
 def run_json(capsys, *argv):
@@ -72,6 +72,6 @@ def test_bad_input_exits_2(capsys, argv, needle):
 
 
 def test_console_script_runs():
-    res = subprocess.run([sys.executable, "-m", "empirical.cli", "bound", "--epsilon", "-1", "--groups", "2"],
+    res = subprocess.run([sys.executable, "-m", "empirical.cli.main", "bound", "--epsilon", "-1", "--groups", "2"],
                          capture_output=True, text=True)
     assert res.returncode == 2 and "must be >= 0" in res.stderr and "Traceback" not in res.stderr

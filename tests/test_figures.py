@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from empirical.figures import bundled_summary, make_all, recorded_epsilon_bounds
-from empirical.intervals import clopper_pearson
+from empirical.pipeline.figures import bundled_summary, make_all, recorded_epsilon_bounds
 from theory import eta, tight_gary_advantage
+from theory.stats import clopper_pearson
 
 COMMITTED = Path(__file__).resolve().parents[1] / "figures"
 
@@ -53,10 +53,10 @@ def test_benchmark_figure_uses_scores(out):
 
 def test_audit_figure_real_models(out):
     d = json.loads((out / "d_audit.json").read_text())
-    from empirical.audit_runs import audit_recorded
-    from empirical.figures import _attributes, _recorded_rows
-    from empirical.intervals import clopper_pearson_lower
+    from empirical.audit.runs import audit_recorded
+    from empirical.pipeline.figures import _attributes, _recorded_rows
     from theory import epsilon_lower_bound
+    from theory.stats import clopper_pearson_lower
 
     # Llama-3.3-70B leaks the supervisor on 249 of 250 malicious queries (published labels): Bonferroni over the
     # attributes, the one-sided CP limit inverted through the tight 10-ary bound
@@ -107,7 +107,7 @@ def _close(a, b, where):
 
 
 def test_reproducible_bytes(tmp_path):
-    from empirical.figures import fig_sandwich
+    from empirical.pipeline.figures import fig_sandwich
 
     fig_sandwich(tmp_path / "x")
     fig_sandwich(tmp_path / "y")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from empirical.verify import STANDARD_REAL_AXIOMS, forbidden_in_sources, parse_assumptions
 from theory import certificates
 from theory.theorems import THEOREMS, markdown_table
-from empirical.verify import STANDARD_REAL_AXIOMS, forbidden_in_sources, parse_assumptions
 
 ROOT = Path(__file__).resolve().parents[1]
 PROOFS = ROOT / "proofs"
@@ -85,7 +85,7 @@ def test_a_wrong_formula_fails_its_certificate(monkeypatch):
 
 
 def test_verify_without_coqc_says_how_to_install(monkeypatch, capsys):
-    from empirical.cli import main
+    from empirical.cli.main import main
 
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert main(["verify", "--no-tests"]) == 2

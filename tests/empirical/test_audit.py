@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from empirical.audit import audit_counts, best_certifiable_epsilon, min_queries
-from empirical.audit_runs import audit_recorded, simulate, validation_table
-from empirical.cli import main
-from empirical.mechanisms import GeometricNoise, Leaky, PerfectGuard, RandomizedResponse
-from empirical.standard_audits import Bonferroni, Split, best_threshold_membership, epsilon_lb_membership, epsilon_lb_one_run
+from empirical.audit.estimators import audit_counts, best_certifiable_epsilon, min_queries
+from empirical.audit.mechanisms import GeometricNoise, Leaky, PerfectGuard, RandomizedResponse
+from empirical.audit.runs import audit_recorded, simulate, validation_table
+from empirical.audit.standard import Bonferroni, Split, best_threshold_membership, epsilon_lb_membership, epsilon_lb_one_run
+from empirical.cli.main import main
 
 
 def test_golden_values():

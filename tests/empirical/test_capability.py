@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from empirical.capability import BUNDLED, TAG, parse_tasks, summarise, task_dir
+from empirical.model.capability import BUNDLED, TAG, parse_tasks, summarise, task_dir
 
 
 def _utils():
@@ -105,7 +105,7 @@ def test_task_manager_finds_bundled_tasks():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from empirical.models import build_tiny_model
+    from empirical.model.loading import build_tiny_model
 
     corpus = [c["question"] + " " + " ".join(c["choices"]) for c in _items("commonsense.jsonl")]
     corpus += [a["question"] for a in _items("arithmetic.jsonl")] + [i["prompt"] for i in _items("instructions.jsonl")]
@@ -131,8 +131,8 @@ def _manual_mc_accuracy(model, tok, docs):
 
 
 def test_capability_on_tiny_model_offline(tiny, monkeypatch):
-    from empirical.capability import capability
-    from empirical.models import load_model
+    from empirical.model.capability import capability
+    from empirical.model.loading import load_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
@@ -145,7 +145,7 @@ def test_capability_on_tiny_model_offline(tiny, monkeypatch):
 
 
 def test_capability_bad_input(tiny, capsys):
-    from empirical.cli import main
+    from empirical.cli.main import main
 
     assert main(["capability", "--model", str(tiny), "--tasks", "no_such_task_xyz", "--no-quantize"]) == 2
     assert "--tasks" in capsys.readouterr().err

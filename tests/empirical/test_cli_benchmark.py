@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from empirical.cli import main
+from empirical.cli.main import main
 
 ADI = str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from empirical.company import COLUMNS, DEPARTMENTS, build_company, is_lead, read_company, write_company
-from empirical.grader import REFUSAL
-from empirical.questionnaire import block_plan, generate, write_questionnaire
+from empirical.benchmark.company import COLUMNS, DEPARTMENTS, build_company, is_lead, read_company, write_company
+from empirical.benchmark.grader import REFUSAL
+from empirical.benchmark.questionnaire import block_plan, generate, write_questionnaire
 
 
 @pytest.fixture(scope="module")

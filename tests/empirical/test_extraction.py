@@ -7,8 +7,8 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from empirical.extraction import extract_answer, extract_groups
-from empirical.grader import ATTRIBUTES, grade
+from empirical.benchmark.extraction import extract_answer, extract_groups
+from empirical.benchmark.grader import ATTRIBUTES, grade
 
 ORACLE = regex.compile(r"\{\{(?P<c>(?:[^{}]+|\{\{(?&c)\}\})*)\}\}", flags=regex.DOTALL)
 

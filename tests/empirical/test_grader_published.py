@@ -8,8 +8,8 @@ from importlib import resources
 
 import pytest
 
-from empirical.grader import grade
-from empirical.scores import score_by
+from empirical.benchmark.grader import grade
+from empirical.benchmark.scores import score_by
 
 # ADI README, "Label counts, seed 0" (correct %), published by the benchmark's authors
 PUBLISHED_SEED0 = {"GPT-4o": 70.11, "GPT-4o-mini": 46.03, "Llama-3.3-70B-Instruct": 60.69, "phi-4": 58.17,

@@ -3,7 +3,7 @@
 import json
 from dataclasses import replace
 
-from empirical import pipeline
+from empirical.pipeline import stages as pipeline
 
 
 def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
 
 def test_several_held_out_questionnaires(tmp_path):
     # the paper evaluates 3 held-out questionnaires x 3,500 = 10,500 queries; here 2: one file, all rows, in order
-    from empirical.jsonl import read_jsonl
+    from empirical.benchmark.files import read_jsonl
 
     assert pipeline.PRESETS["paper"].test_questionnaire_seeds == (0, 1, 2) and pipeline.PRESETS["paper"].eval_per_block == 0
     cfg = replace(pipeline.PRESETS["cpu-demo"], questionnaire_seeds=(0,), test_questionnaire_seeds=(0, 1))

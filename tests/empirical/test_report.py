@@ -6,8 +6,8 @@ import re
 import pytest
 from scipy.stats import beta, binomtest
 
-from empirical.figures import bundled_results, make_all
-from empirical.report import blocks, to_html, to_markdown
+from empirical.pipeline.figures import bundled_results, make_all
+from empirical.pipeline.report import blocks, to_html, to_markdown
 
 
 def _cp(k, n):

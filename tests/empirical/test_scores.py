@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from empirical.intervals import clopper_pearson, clopper_pearson_lower, mcnemar_exact, wilson
-from empirical.scores import paired_comparison, score
+from empirical.benchmark.scores import paired_comparison, score
+from theory.stats import clopper_pearson, clopper_pearson_lower, mcnemar_exact, wilson
 
 
 def test_clopper_pearson_closed_forms():

@@ -14,10 +14,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from empirical.company import build_company  # noqa: E402
-from empirical.finetune import PRESETS, FinetuneConfig, build_dataset, finetune  # noqa: E402
-from empirical.models import ModelError, build_tiny_model, load_model, resolve  # noqa: E402
-from empirical.questionnaire import generate  # noqa: E402
+from empirical.benchmark.company import build_company  # noqa: E402
+from empirical.benchmark.questionnaire import generate  # noqa: E402
+from empirical.model.finetune import PRESETS, FinetuneConfig, build_dataset, finetune  # noqa: E402
+from empirical.model.loading import ModelError, build_tiny_model, load_model, resolve  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_4bit_loading_and_cpu_repack_fix(tiny):
 def test_lora_placement_and_count(tiny):
     from peft import get_peft_model
 
-    from empirical.finetune import lora_config
+    from empirical.model.finetune import lora_config
 
     model, _ = load_model(str(tiny), quantize=False)
     cfg = tiny_cfg(tiny)
@@ -69,7 +69,7 @@ def test_loss_decreases_after_generate_in_4bit(tiny):
     pytest.importorskip("bitsandbytes")
     from peft import get_peft_model
 
-    from empirical.finetune import PadCollator, lora_config, tokenize_examples
+    from empirical.model.finetune import PadCollator, lora_config, tokenize_examples
 
     cfg = tiny_cfg(tiny, quantize=True)
     model, tok = load_model(str(tiny), quantize=True)
@@ -112,7 +112,7 @@ def test_finetune_loss_falls_and_resume_equals_uninterrupted(tiny, tmp_path):
 
 
 def test_new_tokens_only_and_evaluation_resume(tiny, tmp_path):
-    from empirical.evaluate import evaluate, generate_batch
+    from empirical.model.generate import evaluate, generate_batch
 
     model, tok = load_model(str(tiny), quantize=False)
     model.eval()
@@ -151,7 +151,7 @@ def test_bad_model_inputs(tmp_path):
 
 
 def test_cli_errors_exit_2(tmp_path, capsys):
-    from empirical.cli import main
+    from empirical.cli.main import main
 
     bad = tmp_path / "c.toml"
     bad.write_text("nope = 1\n")
@@ -178,9 +178,9 @@ def test_two_process_data_parallel(tiny, tmp_path):
 
 
 def test_llm_audit_on_neighbouring_inputs(tiny):
-    from empirical.audit_llm import audit_llm, decode_answer
-    from empirical.company import build_company
-    from empirical.neighbours import DISCRETISATIONS, neighbour_variants
+    from empirical.audit.llm import audit_llm, decode_answer
+    from empirical.audit.neighbours import DISCRETISATIONS, neighbour_variants
+    from empirical.benchmark.company import build_company
 
     company = build_company(3)
     emp = company.employees
@@ -202,8 +202,8 @@ def test_llm_audit_on_neighbouring_inputs(tiny):
 def test_run_pipeline_with_model_stages(tiny, tmp_path):
     from dataclasses import replace
 
-    from empirical import pipeline
-    from empirical.report import headline_rows
+    from empirical.pipeline import stages as pipeline
+    from empirical.pipeline.report import headline_rows
 
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
                   audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))

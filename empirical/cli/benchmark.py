@@ -1,0 +1,124 @@
+"""``sensaware company | questionnaire | grade | score``: the ACCESS DENIED INC stages as plain files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from empirical.cli.common import Command, dump_json, nonneg_int
+
+
+def _configure_company(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=nonneg_int, default=0, help="company seed (paper: 0 train, 3 test)")
+    p.add_argument("--out", required=True, help="output CSV path")
+    p.add_argument("--adult-dir", help="folder with adult.data.gz and adult.test.gz (default: bundled copy)")
+
+
+def _run_company(args: argparse.Namespace) -> int:
+    from empirical.benchmark.company import build_company, write_company
+
+    company = build_company(args.seed, args.adult_dir)
+    write_company(company, args.out)
+    print(f"wrote {len(company.employees)} employees (seed {args.seed}) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _configure_questionnaire(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--company", required=True, help="company CSV from `sensaware company`")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="questionnaire seed (paper: 0, 1, 2)")
+    p.add_argument("--out", required=True, help="output JSONL (.jsonl or .jsonl.gz)")
+    p.add_argument("--style", choices=("full", "compact"), default="full", help="prompt style (compact for small models)")
+    p.add_argument("--per-block", type=int, default=250, help="queries per block (default 250; 14 blocks)")
+
+
+def _run_questionnaire(args: argparse.Namespace) -> int:
+    from empirical.benchmark.company import read_company
+    from empirical.benchmark.questionnaire import write_questionnaire
+
+    n = write_questionnaire(read_company(args.company), args.out, args.seed, args.style, args.per_block)
+    print(f"wrote {n} queries (seed {args.seed}, {args.style}) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _configure_grade(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", required=True, help="rows with output, truth, attribute, malicious (.jsonl[.gz])")
+    p.add_argument("--out", required=True, help="graded rows: input fields + label + category")
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from empirical.benchmark.files import read_jsonl, write_jsonl
+    from empirical.benchmark.grader import grade_rows
+
+    counts: Counter = Counter()
+
+    def rows():
+        for r in grade_rows(read_jsonl(args.input), args.input):
+            counts[r["label"]] += 1
+            yield r
+
+    n = write_jsonl(args.out, rows())
+    print(f"graded {n} rows -> {args.out}; labels " + ", ".join(f"{k}: {counts[k]}" for k in (1, 2, 3, -1)),
+          file=sys.stderr)
+    return 0
+
+
+def _configure_score(p: argparse.ArgumentParser) -> None:
+    p.add_argument("graded", help="graded rows (.jsonl[.gz]) with label and malicious")
+    p.add_argument("--by", help="score each value of this field separately (e.g. model)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval confidence in (0, 1)")
+    p.add_argument("--blocks", action="store_true", help="also print per-block tables")
+    p.add_argument("--paired", help="a second graded run on the same queries: exact McNemar test (this file = A)")
+    p.add_argument("--id-field", default="query_id", help="query id field for --paired (default query_id; "
+                   "falls back to id)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _load_graded(path: str) -> list[dict]:
+    from empirical.benchmark.files import InputError, read_jsonl
+
+    rows = []
+    for i, r in enumerate(read_jsonl(path, required=("malicious",)), 1):
+        if r.get("label") not in (1, 2, 3, -1):
+            raise InputError(f"{path}:{i}: field 'label' must be 1, 2, 3 or -1 (grade first: `sensaware grade`); "
+                             f"found {r.get('label')!r}")
+        rows.append(r)
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    return rows
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from empirical.benchmark.scores import format_blocks, format_table, paired_comparison, score, score_by, to_plain
+
+    if not 0 < args.confidence < 1:
+        raise ValueError(f"`--confidence` must lie in (0, 1). Found {args.confidence!r}.")
+    rows = _load_graded(args.graded)
+    scores = score_by(rows, args.by, args.confidence) if args.by else {args.graded: score(rows, args.confidence)}
+    out: dict = {"confidence": args.confidence, "scores": to_plain(scores)}
+    if args.paired:
+        other = _load_graded(args.paired)
+        key = args.id_field if args.id_field in rows[0] else "id"
+        out["paired"] = paired_comparison(rows, other, key)
+    if args.json:
+        print(dump_json(out))
+        return 0
+    print(format_table(scores))
+    if args.blocks:
+        for name, s in scores.items():
+            print(f"\n{name}\n{format_blocks(s)}")
+    if args.paired:
+        p = out["paired"]
+        print(f"\npaired (A = {args.graded}, B = {args.paired}, n = {p['n']}): correct A {100 * p['correct_a']:.2f}% "
+              f"B {100 * p['correct_b']:.2f}%, difference {100 * p['difference']:+.2f} points; only A right "
+              f"{p['only_a_correct']}, only B right {p['only_b_correct']}; exact McNemar p = {p['mcnemar_p']:.3g}")
+    return 0
+
+
+COMMANDS = (
+    Command("company", "build the mock company from UCI Adult", _configure_company, _run_company),
+    Command("questionnaire", "generate the 14 x 250 ACCESS DENIED INC queries", _configure_questionnaire, _run_questionnaire),
+    Command("grade", "grade model outputs with the published rules", _configure_grade, _run_grade),
+    Command("score", "correctness, leak and refusal rates with intervals", _configure_score, _run_score),
+)

@@ -1,0 +1,43 @@
+"""The ``sensaware`` command line: one entry point, one subcommand per stage.
+
+Every subcommand turns a :class:`ValueError` (bad input) into a one-line message on stderr and exit
+code 2, never a traceback. Command modules import their heavy dependencies (torch, transformers, lm-eval,
+matplotlib) only when run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from empirical.cli import audit, benchmark, model, pipeline, theory
+from empirical.cli.common import Command
+
+COMMANDS: dict[str, Command] = {c.name: c for mod in (theory, benchmark, model, audit, pipeline) for c in mod.COMMANDS}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sensaware", description="Sensitivity awareness of LLMs: bounds, "
+                                     "benchmark, fine-tuning and leakage audit.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for c in COMMANDS.values():
+        c.configure(sub.add_parser(c.name, help=c.help, description=c.help))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``sensaware``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command].run(args) or 0)
+    except ValueError as exc:  # includes InputError and RowError
+        print(f"sensaware {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"sensaware {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

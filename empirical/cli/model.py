@@ -1,0 +1,112 @@
+"""``sensaware finetune`` and ``sensaware evaluate``: QLoRA fine-tuning and batched evaluation."""
+
+from __future__ import annotations
+
+import argparse
+
+from empirical.cli.common import Command, dump_json
+
+
+def _configure_finetune(p: argparse.ArgumentParser) -> None:
+    from empirical.model.finetune import PRESETS
+
+    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id, local directory, or "
+                   "embedded:smollm2-135m-instruct (default)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="paper", help="recipe (paper = the paper's defaults)")
+    p.add_argument("--config", help="TOML or YAML file overriding recipe keys")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key (JSON value)")
+    p.add_argument("--out", required=True, help="adapter directory (checkpoints under OUT/checkpoints)")
+    p.add_argument("--no-resume", action="store_true", help="ignore existing checkpoints")
+
+
+def _overrides(pairs: list[str]) -> dict:
+    import json
+
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"`--set` expects KEY=VALUE, found {pair!r}")
+        k, v = pair.split("=", 1)
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def _run_finetune(args: argparse.Namespace) -> int:
+    from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
+    from empirical.model.loading import require_train_extra
+
+    require_train_extra()
+    cfg = FinetuneConfig().updated(PRESETS[args.preset], f"preset {args.preset}")
+    if args.config:
+        cfg = cfg.updated(load_config_file(args.config), args.config)
+    cfg = cfg.updated({"model": args.model, **_overrides(args.set)}, "--set")
+    summary = finetune(cfg, args.out, resume=not args.no_resume)
+    print(dump_json({k: v for k, v in summary.items() if k != "loss_curve"}))
+    return 0
+
+
+def _configure_evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id or local directory")
+    p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
+    p.add_argument("--queries", required=True, help="queries JSONL from `sensaware questionnaire`")
+    p.add_argument("--out", required=True, help="outputs JSONL (appended; a stopped run resumes)")
+    p.add_argument("--limit-per-block", type=int, default=0, help="evaluate only the first N queries of each block")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--no-quantize", action="store_true", help="load the base model unquantised")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--label", help="a name stored in every output row (field `model`)")
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from empirical.model.generate import evaluate
+
+    res = evaluate(args.model, args.queries, args.out, adapter=args.adapter, batch_size=args.batch_size,
+                   max_new_tokens=args.max_new_tokens, limit_per_block=args.limit_per_block,
+                   quantize=not args.no_quantize, device=args.device, label=args.label)
+    print(dump_json(res))
+    return 0
+
+
+
+
+def _configure_capability(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id or local directory")
+    p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
+    p.add_argument("--tasks", default="sensaware_capability",
+                   help="comma-separated lm-eval tasks (default: the bundled offline set sensaware_capability; "
+                        "e.g. ifeval,gsm8k_platinum,bbh,hellaswag when their data sets are available)")
+    p.add_argument("--limit", type=int, help="at most N documents per task")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--no-quantize", action="store_true", help="load the base model unquantised")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--cache", help="SQLite file for lm-eval's response cache (an interrupted run resumes)")
+    p.add_argument("--out", help="write the summary JSON here too")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _run_capability(args: argparse.Namespace) -> int:
+    import json
+
+    from empirical.benchmark.files import atomic_write
+    from empirical.model.capability import capability, format_table
+
+    res = capability(args.model, args.adapter, args.tasks, limit=args.limit, batch_size=args.batch_size,
+                     quantize=not args.no_quantize, device=args.device, cache=args.cache)
+    if args.out:
+        with atomic_write(args.out) as fh:
+            json.dump(res, fh, indent=2)
+    name = args.model + (f" + {args.adapter}" if args.adapter else "")
+    print(dump_json(res) if args.json else format_table({name: res}))
+    return 0
+
+
+COMMANDS = (
+    Command("finetune", "QLoRA fine-tuning for sensitivity awareness", _configure_finetune, _run_finetune),
+    Command("evaluate", "generate answers to queries, grade and score them", _configure_evaluate, _run_evaluate),
+    Command("capability", "general-capability retention on lm-eval tasks (bundled offline set by default)",
+         _configure_capability, _run_capability),
+)

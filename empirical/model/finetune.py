@@ -1,0 +1,305 @@
+"""QLoRA supervised fine-tuning for sensitivity awareness (EMPIRICAL.md §4), with transformers' Trainer and peft.
+
+Defaults are the paper's recipe: LoRA r 32, alpha 32, dropout 0, bias none on q/k/v/o/gate/up/down; lr 2e-5,
+linear schedule, 5 warm-up steps, 8-bit AdamW (where bitsandbytes supports it, else AdamW), weight decay
+0.01, batch 2 × accumulation 4, 1 epoch, seed 3407, max length 3048; training data from company seed 0 and
+questionnaire seeds 0–2. Every value can be overridden by a TOML file and by flags; unknown keys are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from empirical.model.loading import ModelError
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass
+class FinetuneConfig:
+    """The fine-tuning recipe (names follow TRL's SFTConfig and peft's LoraConfig)."""
+
+    model: str = "embedded:smollm2-135m-instruct"
+    lora_r: int = 32
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    target_modules: tuple[str, ...] = LORA_TARGETS
+    learning_rate: float = 2e-5
+    lr_scheduler_type: str = "linear"
+    warmup_steps: int = 5
+    optim: str = "auto"  # adamw_bnb_8bit on CUDA, adamw_torch elsewhere
+    weight_decay: float = 0.01
+    per_device_train_batch_size: int = 2
+    gradient_accumulation_steps: int = 4
+    num_train_epochs: float = 1.0
+    max_steps: int = -1
+    seed: int = 3407
+    max_length: int = 3048
+    company_seed: int = 0
+    questionnaire_seeds: tuple[int, ...] = (0, 1, 2)
+    style: str = "full"
+    examples: int = 0  # 0 = all queries, else a block-balanced subset
+    with_reasoning: bool = True
+    completion_only_loss: bool = False  # the paper trained on whole sequences
+    save_steps: int = 50
+    logging_steps: int = 5
+    quantize: bool = True
+    gradient_checkpointing: bool = True  # saves GPU memory at 3k tokens; costs time on CPU
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def keys(cls) -> set[str]:
+        return {f.name for f in fields(cls)} - {"extra"}
+
+    def updated(self, values: dict, source: str) -> "FinetuneConfig":
+        unknown = sorted(set(values) - self.keys())
+        if unknown:
+            raise ValueError(f"{source}: unknown config key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(self.keys()))}")
+        d = asdict(self)
+        for k, v in values.items():
+            default = d[k]
+            if isinstance(default, tuple):
+                v = tuple(v)
+            elif isinstance(default, bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{source}: `{k}` must be true or false, found {v!r}")
+            elif isinstance(default, (int, float)) and not isinstance(v, (int, float)):
+                raise ValueError(f"{source}: `{k}` must be a number, found {v!r}")
+            d[k] = v
+        cfg = FinetuneConfig(**d)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        for k in ("lora_r", "lora_alpha", "per_device_train_batch_size", "gradient_accumulation_steps", "max_length"):
+            if getattr(self, k) < 1:
+                raise ValueError(f"`{k}` must be >= 1. Found {getattr(self, k)!r}.")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"`learning_rate` must lie in (0, 1). Found {self.learning_rate!r}.")
+        if self.style not in ("full", "compact"):
+            raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
+
+
+PRESETS: dict[str, dict] = {
+    "paper": {},
+    # 2-core CPU: compact prompts, a few hundred block-balanced examples, a LoRA learning rate that moves in ~100 steps
+    "cpu": {"style": "compact", "examples": 224, "learning_rate": 4e-4, "max_length": 768, "gradient_accumulation_steps": 2,
+            "save_steps": 28, "logging_steps": 4, "warmup_steps": 5, "gradient_checkpointing": False},
+    # unit tests on the tiny model
+    "tiny": {"style": "compact", "examples": 16, "learning_rate": 1e-2, "max_length": 1024, "per_device_train_batch_size": 2,
+             "gradient_accumulation_steps": 1, "save_steps": 2, "logging_steps": 1, "warmup_steps": 0, "lora_r": 4,
+             "lora_alpha": 8, "quantize": False, "questionnaire_seeds": (0,), "gradient_checkpointing": False},
+}
+
+
+def load_config_file(path: str | os.PathLike) -> dict:
+    """Read a TOML (``.toml``) or YAML (``.yaml``/``.yml``) config file into a dict."""
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"`--config` {p}: no such file")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib
+            data = tomllib.loads(text)
+        elif p.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ValueError(f"`--config` {p}: use a .toml or .yaml file")
+    except ValueError:
+        raise
+    except Exception as exc:  # parser errors of either format
+        raise ValueError(f"`--config` {p}: cannot parse ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"`--config` {p}: must hold a table of keys")
+    return data
+
+
+def build_dataset(cfg: FinetuneConfig) -> list[dict]:
+    """SFT examples from company ``company_seed`` and the questionnaire seeds."""
+    from empirical.benchmark.company import build_company
+    from empirical.benchmark.questionnaire import generate
+    from empirical.model.sft import balanced_subset, sft_example
+
+    company = build_company(cfg.company_seed)
+    queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
+    if cfg.examples:
+        queries = balanced_subset(queries, cfg.examples, cfg.seed)
+    return [sft_example(q, company, cfg.with_reasoning) for q in queries]
+
+
+def _optim(cfg: FinetuneConfig) -> str:
+    import torch
+
+    if cfg.optim != "auto":
+        if "bnb" in cfg.optim and not torch.cuda.is_available():
+            raise ValueError(f"`optim` {cfg.optim!r} needs a CUDA GPU (bitsandbytes 8-bit optimisers); use adamw_torch on CPU")
+        return cfg.optim
+    return "adamw_bnb_8bit" if torch.cuda.is_available() else "adamw_torch"
+
+
+def lora_config(cfg: FinetuneConfig):
+    from peft import LoraConfig
+
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
+                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
+
+
+def tokenize_examples(rows: list[dict], tok, completion_only: bool) -> list[dict]:
+    """Chat-templated token ids with labels: the whole sequence (the paper) or the completion only (prompt
+    tokens set to −100)."""
+    feats = []
+    for r in rows:
+        full = tok.apply_chat_template(r["prompt"] + r["completion"], tokenize=True)["input_ids"]
+        labels = list(full)
+        if completion_only:
+            prompt = tok.apply_chat_template(r["prompt"], tokenize=True, add_generation_prompt=True)["input_ids"]
+            labels[: len(prompt)] = [-100] * len(prompt)
+        feats.append({"input_ids": list(full), "labels": labels})
+    return feats
+
+
+class PadCollator:
+    """Right-pads a batch for training (labels padded with −100)."""
+
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, batch: list[dict]) -> dict:
+        import torch
+
+        n = max(len(x["input_ids"]) for x in batch)
+        ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
+        lab = torch.full((len(batch), n), -100, dtype=torch.long)
+        att = torch.zeros((len(batch), n), dtype=torch.long)
+        for i, x in enumerate(batch):
+            k = len(x["input_ids"])
+            ids[i, :k] = torch.tensor(x["input_ids"])
+            lab[i, :k] = torch.tensor(x["labels"])
+            att[i, :k] = 1
+        return {"input_ids": ids, "labels": lab, "attention_mask": att}
+
+
+def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, resume: bool = True, dataset: list[dict] | None = None,
+             stop_after_steps: int | None = None) -> dict:
+    """Train a LoRA adapter; checkpoints go to ``out_dir/checkpoints`` and training resumes from the last one.
+    The adapter and its model card are written to ``out_dir`` only at the end (files moved from a temporary
+    folder), so an interrupted run leaves no partial adapter. ``stop_after_steps`` simulates an interruption."""
+    from peft import get_peft_model
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    from empirical.model.loading import load_model
+
+    out = Path(out_dir)
+    if (out / "adapter_config.json").is_file():
+        raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
+    ckpt_dir = out / "checkpoints"
+    model, tok = load_model(cfg.model, quantize=cfg.quantize)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit and cfg.max_length > limit:
+        raise ValueError(f"`max_length` {cfg.max_length} exceeds the model's context of {limit} tokens; lower it")
+    rows = dataset if dataset is not None else build_dataset(cfg)
+    feats = tokenize_examples(rows, tok, cfg.completion_only_loss)
+    too_long = sum(len(f["input_ids"]) > cfg.max_length for f in feats)
+    if too_long:
+        raise ValueError(f"{too_long} of {len(rows)} examples are longer than `max_length` = {cfg.max_length} tokens and "
+                         "would be truncated; raise max_length or use style = 'compact'")
+    from transformers import set_seed
+
+    set_seed(cfg.seed)  # the LoRA initialisation is random: seed it so runs (and resumed runs) are reproducible
+    model = get_peft_model(model, lora_config(cfg))
+    trainable, total = model.get_nb_trainable_parameters()
+    args = TrainingArguments(
+        output_dir=str(ckpt_dir), learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type,
+        warmup_steps=cfg.warmup_steps, optim=_optim(cfg), weight_decay=cfg.weight_decay,
+        per_device_train_batch_size=cfg.per_device_train_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=cfg.num_train_epochs,
+        max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
+        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not _cuda(), bf16=_cuda_bf16(),
+        dataloader_num_workers=0, remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
+    )
+    callbacks = []
+    if stop_after_steps is not None:
+        class Stop(TrainerCallback):
+            def on_step_end(self, a, state, control, **kw):
+                if state.global_step >= stop_after_steps:
+                    control.should_training_stop = True
+                    control.should_save = True
+
+        callbacks.append(Stop())
+    trainer = Trainer(model=model, args=args, train_dataset=feats, data_collator=PadCollator(tok.pad_token_id),
+                      callbacks=callbacks)
+    last = _last_checkpoint(ckpt_dir) if resume else None
+    result = trainer.train(resume_from_checkpoint=last)
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    summary = {"config": _plain(cfg), "examples": len(rows), "trainable_parameters": trainable,
+               "total_parameters": total, "global_step": trainer.state.global_step, "world_size": args.world_size,
+               "train_loss": result.training_loss, "loss_curve": [(h["step"], h["loss"]) for h in logs],
+               "resumed_from": str(last) if last else None}
+    if stop_after_steps is not None and trainer.state.global_step < trainer.state.max_steps:
+        return {**summary, "interrupted": True}
+    if not trainer.is_world_process_zero():
+        return summary
+    tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out))
+    try:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "sensaware_finetune.json").write_text(json.dumps(summary, indent=2))
+        (tmp / "README.md").write_text(model_card(summary))
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return summary
+
+
+def model_card(summary: dict, scores: dict | None = None) -> str:
+    """A model card recording the config, data seeds and (when known) scores."""
+    cfg = summary["config"]
+    lines = ["---", "library_name: peft", f"base_model: {cfg['model']}", "tags: [sensaware, sensitivity-awareness, qlora]",
+             "---", "", "# Sensitivity-awareness LoRA adapter (sensaware)", "",
+             f"Trained with `sensaware finetune` on ACCESS DENIED INC: company seed {cfg['company_seed']}, questionnaire "
+             f"seeds {list(cfg['questionnaire_seeds'])}, style {cfg['style']}, {summary['examples']} examples, "
+             f"{summary['global_step']} optimiser steps, final training loss {summary['train_loss']:.4f}.", "",
+             f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",
+             "## Configuration", "", "```json", json.dumps(cfg, indent=2), "```"]
+    if scores:
+        lines += ["", "## Scores", "", "```json", json.dumps(scores, indent=2), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _plain(cfg: FinetuneConfig) -> dict:
+    return json.loads(json.dumps(asdict(cfg)))
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _cuda_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+def _last_checkpoint(ckpt_dir: Path) -> str | None:
+    if not ckpt_dir.is_dir():
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    last = get_last_checkpoint(str(ckpt_dir))
+    if last and not (Path(last) / "trainer_state.json").is_file():
+        raise ModelError(f"checkpoint {last} is corrupt (no trainer_state.json); delete it to restart from the previous one")
+    return last

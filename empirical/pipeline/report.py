@@ -1,0 +1,156 @@
+"""The run report: ``report.md`` and ``report.html`` (figures inline) built from one list of blocks, every number
+read from the run's ``results.json``."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from empirical.benchmark.files import atomic_write
+from empirical.pipeline.figures import OURS
+
+FIGURE_CAPTIONS = {
+    "a_bounds": "(a) η(ε, δ), the tight G-ary bound for several G and the correlation floor L against ε.",
+    "b_sandwich": "(b) The sandwich L ≤ Adv* ≤ L + (1 − L)η with exact LP optima.",
+    "c_benchmark": "(c) ACCESS DENIED INC correctness by model (95% CP intervals), published values in grey.",
+    "d_audit": "(d) Empirical ε lower bounds: simulated mechanisms against the true ε; real models (true ε unknown).",
+    "e_tradeoff": "(e) Sensitivity awareness against general ability, before and after fine-tuning.",
+}
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.2f}"
+
+
+def _ci(r: dict) -> str:
+    return f"[{100 * r['cp_low']:.2f}, {100 * r['cp_high']:.2f}]"
+
+
+def headline_rows(results: dict) -> list[list[str]]:
+    """One row per evaluated model: n, correct % [95% CI], benign and malicious correct %, leak %, false refusal %,
+    capability %, audit ε_lb."""
+    rows = []
+    for key, ev in OURS.items():
+        e = results.get(ev)
+        if not e:
+            continue
+        s = e["scores"]
+        cap = (results.get("capability") or {}).get(key)
+        aud = (results.get("llm_audit") or {}).get(key)
+        rows.append([e["model"], str(e["n"]), _pct(s["correct"]["rate"]), _ci(s["correct"]), _pct(s["benign_correct"]["rate"]),
+                     _pct(s["malicious_correct"]["rate"]), _pct(s["leak"]["rate"]), _pct(s["false_refusal"]["rate"]),
+                     _pct(cap["score"]) if cap else "—",
+                     f"{aud['epsilon_lower_bound']:.3f}" if aud else "—"])
+    return rows
+
+
+def blocks(results: dict, figures: list[Path]) -> list[tuple]:
+    """The report as blocks: ("h", level, text), ("p", text), ("table", header, rows), ("img", path, caption)."""
+    cfg = results["config"]
+    out: list[tuple] = [("h", 1, f"sensaware run: {cfg['name']}"),
+                        ("p", f"Model {cfg['model']}, fine-tuning preset {cfg['finetune_preset']}, {cfg['style']} prompts; "
+                              f"training company seed {cfg['train_company_seed']}, held-out company seed "
+                              f"{cfg['test_company_seed']}.")]
+    head = headline_rows(results)
+    if head:
+        out += [("h", 2, "Headline"),
+                ("table", ["model", "n", "correct %", "95% CI", "benign %", "malicious %", "leak %", "false refusal %", "capability %",
+                           "audit ε lower bound"],
+                 head)]
+        p = results.get("paired")
+        if p:
+            out.append(("p", f"Paired on the same queries (exact McNemar, n = {p['n']}): {100 * p['difference']:+.2f} points, "
+                             f"p = {p['mcnemar_p']:.3g}."))
+    cap = results.get("capability")
+    if cap:
+        tasks = sorted({t for r in cap.values() for t in r["tasks"]})
+        rows = []
+        for name, r in cap.items():
+            for t in tasks:
+                v = r["tasks"].get(t)
+                if v:
+                    rows.append([name, t, v["primary"], str(v["n"]), _pct(v["value"]), _ci(v) if "cp_low" in v else "—"])
+            rows.append([name, "mean (capability score)", "", "", _pct(r["score"]), ""])
+        out += [("h", 2, "General capability (lm-evaluation-harness)"),
+                ("table", ["model", "task", "metric", "n", "value %", "95% CI"], rows)]
+    if results.get("llm_audit"):
+        rows = [[name, a["attribute"], str(a["groups"]), str(a["queries"]), f"{a['success']:.3f}", f"{a['advantage_lower']:.3f}",
+                 f"{a['epsilon_lower_bound']:.3f}"] for name, a in results["llm_audit"].items()]
+        out += [("h", 2, "Leakage audit on neighbouring inputs (SA game)"),
+                ("table", ["model", "attribute", "G", "queries", "success", "advantage lower (95%)", "ε lower bound"], rows)]
+    if results.get("bounds"):
+        rows = [[f"{b['epsilon']:g}", f"{b['delta']:g}", str(b["groups"]), f"{b['tv_bound']:.6f}", f"{b['advantage_bound']:.6f}",
+                 f"{b['success_bound']:.6f}"] for b in results["bounds"]]
+        out += [("h", 2, "Bounds (tight G-ary, uniform prior)"),
+                ("table", ["ε", "δ", "G", "η (TV bound)", "advantage bound", "success bound"], rows)]
+    ref = results.get("reference_models")
+    if ref:
+        rows = [[m, _pct(s["correct"]["rate"]), _ci(s["correct"]), _pct(s["benign_correct"]["rate"]),
+                 _pct(s["malicious_correct"]["rate"]), _pct(s["leak"]["rate"])] for m, s in ref.items()]
+        out += [("h", 2, "ACCESS DENIED INC, bundled real outputs (seed 0, published labels)"),
+                ("table", ["model", "correct %", "95% CI", "benign %", "malicious %", "leak %"], rows)]
+    pngs = [f for f in figures if f.suffix == ".png"]
+    if pngs:
+        out.append(("h", 2, "Figures"))
+        out += [("img", f, FIGURE_CAPTIONS.get(f.stem, f.stem)) for f in pngs]
+    st = results.get("stage_seconds", {})
+    if st:
+        out += [("h", 2, "Stage wall times"),
+                ("table", ["stage", "seconds"], [[k, f"{v:.1f}"] for k, v in st.items()]),
+                ("p", f"Total: {sum(st.values()):.1f} s ({sum(st.values()) / 60:.1f} min).")]
+    return out
+
+
+def to_markdown(bl: list[tuple], root: Path) -> str:
+    lines: list[str] = []
+    for b in bl:
+        if b[0] == "h":
+            lines += ["#" * b[1] + " " + b[2], ""]
+        elif b[0] == "p":
+            lines += [b[1], ""]
+        elif b[0] == "table":
+            lines += ["| " + " | ".join(b[1]) + " |", "|" + "---|" * len(b[1])]
+            lines += ["| " + " | ".join(r) + " |" for r in b[2]]
+            lines.append("")
+        elif b[0] == "img":
+            img = Path(b[1]).resolve()
+            rel = img.relative_to(root.resolve()) if img.is_relative_to(root.resolve()) else b[1]
+            lines += [f"![{b[2]}]({rel})", "", f"*{b[2]}*", ""]
+    return "\n".join(lines)
+
+
+def to_html(bl: list[tuple]) -> str:
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             f"<title>{e(next((b[2] for b in bl if b[0] == 'h'), 'sensaware report'))}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
+             "td:first-child,th:first-child{text-align:left}img{max-width:100%}figcaption{font-style:italic}</style>",
+             "</head><body>"]
+    for b in bl:
+        if b[0] == "h":
+            parts.append(f"<h{b[1]}>{e(b[2])}</h{b[1]}>")
+        elif b[0] == "p":
+            parts.append(f"<p>{e(b[1])}</p>")
+        elif b[0] == "table":
+            parts.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in b[1]) + "</tr></thead><tbody>")
+            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b[2]]
+            parts.append("</tbody></table>")
+        elif b[0] == "img":
+            data = base64.b64encode(Path(b[1]).read_bytes()).decode("ascii")
+            parts.append(f'<figure><img alt="{e(b[2])}" src="data:image/png;base64,{data}"><figcaption>{e(b[2])}</figcaption></figure>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_report(results: dict, root: Path, figures: list[Path] | None = None) -> tuple[Path, Path]:
+    """``report.md`` and ``report.html`` under ``root`` (atomic writes)."""
+    figs = figures if figures is not None else [Path(p) for p in results.get("figures") or []]
+    bl = blocks(results, [f for f in figs if Path(f).is_file()])
+    md, ht = root / "report.md", root / "report.html"
+    with atomic_write(md) as fh:
+        fh.write(to_markdown(bl, root))
+    with atomic_write(ht) as fh:
+        fh.write(to_html(bl))
+    return md, ht
