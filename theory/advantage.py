@@ -6,11 +6,14 @@ inverse ``Succ = (1 + (G − 1)·Adv)/G``. For G = 2, ``Adv = 2·Succ − 1``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sympy as sp
 
 from theory.validate import as_float_array, check_groups_array, check_unit_interval
-from theory.symbols import A, G, S
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def advantage(success, groups):
@@ -23,6 +26,7 @@ def advantage(success, groups):
 
 def success_from_advantage(adv, groups):
     """Succ = (1 + (G − 1)·Adv)/G, the inverse of :func:`advantage`; ``adv`` ∈ [−1/(G−1), 1]."""
+
     a = as_float_array("advantage", adv)
     g = check_groups_array(groups)
     lo = -1.0 / (g - 1.0)
@@ -34,9 +38,13 @@ def success_from_advantage(adv, groups):
 
 def advantage_symbolic() -> sp.Expr:
     """(G·s − 1)/(G − 1) in the symbols ``s`` (success) and ``G``."""
+    from theory.symbols import G, S
+
     return (G * S - 1) / (G - 1)
 
 
 def success_from_advantage_symbolic() -> sp.Expr:
     """(1 + (G − 1)·a)/G in the symbols ``a`` (advantage) and ``G``."""
+    from theory.symbols import A, G
+
     return (1 + (G - 1) * A) / G

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from theory.validate import check_prior
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def _joint(joint):
@@ -44,6 +47,8 @@ def correlation_floor(joint):
 
 def correlation_floor_symbolic(joint) -> sp.Expr:
     """L as an exact sympy expression of the (rational or symbolic) joint table."""
+    import sympy as sp
+
     rows = [[sp.nsimplify(x) for x in row] for row in joint]
     g = len(rows[0])
     b = sum(sp.Max(*row) for row in rows)

@@ -8,12 +8,14 @@ so ``Succ ≤ (1 + (G − 1)t)/G``, i.e. ``Adv ≤ t``. The tight G-ary bound (r
 
 from __future__ import annotations
 
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from theory._array import out
-from theory.validate import check_groups_array, check_unit_interval
 from theory.dp_to_tv import eta, eta_symbolic
-from theory.symbols import TV, G
+from theory.validate import check_groups_array, check_unit_interval
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def dp_chain_advantage(epsilon, delta):
@@ -35,4 +37,6 @@ def tv_chain_success(max_tv, groups):
 
 def tv_chain_success_symbolic() -> sp.Expr:
     """(1 + (G − 1)·t)/G."""
+    from theory.symbols import TV, G
+
     return (1 + (G - 1) * TV) / G

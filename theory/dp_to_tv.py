@@ -6,12 +6,15 @@ Special cases ``η(ε, 0) = tanh(ε/2)``, ``η(0, δ) = δ``, ``η(ε, 1) = 1``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sympy as sp
 
 from theory._array import out
 from theory.validate import check_delta, check_epsilon
-from theory.symbols import DELTA, EPS
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def eta(epsilon, delta=0.0):
@@ -53,24 +56,33 @@ def _eta(e: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 def eta_symbolic() -> sp.Expr:
     """(e^ε − 1 + 2δ)/(e^ε + 1) in the symbols ε, δ of :mod:`theory.symbols`."""
+    import sympy as sp
+
+    from theory.symbols import DELTA, EPS
+
     return (sp.exp(EPS) - 1 + 2 * DELTA) / (sp.exp(EPS) + 1)
 
 
 def eta_witness(epsilon: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
     """A 4-point (ε, δ)-indistinguishable pair with TV exactly η(ε, δ).
 
-    ``P = (δ, (1−δ)e^ε/(1+e^ε), (1−δ)/(1+e^ε), 0)``, ``Q`` = P reversed.
+    ``P = (δ, (1−δ)e^ε/(1+e^ε), (1−δ)/(1+e^ε), 0)``, ``Q`` = P reversed (ε = ∞ allowed: P = (δ, 1 − δ, 0, 0)).
     """
-    e = float(check_epsilon(epsilon, allow_inf=False))
+    e = float(check_epsilon(epsilon))
     d = float(check_delta(delta))
-    hi = (1.0 - d) / (1.0 + np.exp(-e))
-    lo = (1.0 - d) / (1.0 + np.exp(e))
+    u = np.exp(-e)
+    hi = (1.0 - d) / (1.0 + u)
+    lo = (1.0 - d) * u / (1.0 + u)
     p = np.array([d, hi, lo, 0.0])
     return p, p[::-1].copy()
 
 
 def eta_witness_symbolic() -> tuple[list[sp.Expr], list[sp.Expr]]:
     """The witness of :func:`eta_witness` as sympy expressions in ε, δ."""
+    import sympy as sp
+
+    from theory.symbols import DELTA, EPS
+
     e = sp.exp(EPS)
     p = [DELTA, (1 - DELTA) * e / (1 + e), (1 - DELTA) / (1 + e), sp.Integer(0)]
     return p, p[::-1]

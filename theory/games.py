@@ -43,7 +43,15 @@ class Prior:
         c = self.context
         if c is None:
             c = np.array([Fraction(1)], dtype=object) if _exact(w) else np.ones(1)
-        c = check_prior(c, "context") if np.asarray(c).size > 1 else np.asarray(c, dtype=w.dtype)
+        c_arr = np.asarray(c, dtype=object if _is_fr(c) else float)
+        if c_arr.ndim != 1:
+            raise ValueError(f"`context` must be a 1-D vector of context probabilities. Found shape {c_arr.shape}.")
+        if c_arr.size == 1:  # a single context has probability exactly 1
+            if c_arr[0] != 1:
+                raise ValueError(f"`context` must be [1] for a single context (it is Pr(phi)). Found {c_arr.tolist()!r}.")
+            c = c_arr
+        else:
+            c = check_prior(c_arr, "context")
         if c.size != w.shape[0]:
             raise ValueError(f"`context` must have one probability per row of `weights` ({w.shape[0]}). Found {c.size}.")
         object.__setattr__(self, "weights", w)

@@ -14,8 +14,8 @@ from itertools import combinations
 
 import numpy as np
 
-from theory.validate import check_delta
 from theory.total_variation import dp_delta, dp_epsilon
+from theory.validate import check_delta
 
 Record = Mapping[str, Hashable]
 Database = Sequence[Record]

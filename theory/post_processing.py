@@ -8,11 +8,15 @@ success, so ``sup Adv_SA ≤ sup Adv_AI``. At distribution level (data processin
 
 from __future__ import annotations
 
-import numpy as np
-import sympy as sp
+from typing import TYPE_CHECKING
 
-from theory.validate import check_stochastic
+import numpy as np
+
 from theory.total_variation import tv_distance, tv_distance_symbolic
+from theory.validate import check_stochastic
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def post_processing_tv(p, q, guard):
@@ -29,6 +33,8 @@ def post_processing_tv(p, q, guard):
 
 def post_processing_tv_symbolic(p, q, guard) -> tuple[sp.Expr, sp.Expr]:
     """Sympy forms of (TV(P, Q), TV(P K, Q K)) for symbolic or rational P, Q, K."""
+    import sympy as sp
+
     kk = sp.Matrix(guard)
     pk = (sp.Matrix([list(p)]) * kk).tolist()[0]
     qk = (sp.Matrix([list(q)]) * kk).tolist()[0]

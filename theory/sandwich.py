@@ -7,12 +7,14 @@ With pairwise ``TV(P_g, P_h) ≤ η`` and Bayes success from context alone ``B``
 
 from __future__ import annotations
 
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from theory._array import out
-from theory.validate import check_unit_interval
 from theory.dp_to_tv import eta, eta_symbolic
-from theory.symbols import B, L
+from theory.validate import check_unit_interval
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def sandwich_success(bayes_success, tv_bound):
@@ -36,10 +38,14 @@ def sandwich_dp(epsilon, delta, floor):
 
 def sandwich_success_symbolic() -> tuple[sp.Expr, sp.Expr]:
     """(B, B + (1 − B)·η(ε, δ))."""
+    from theory.symbols import B
+
     return B, B + (1 - B) * eta_symbolic()
 
 
 def sandwich_advantage_symbolic() -> tuple[sp.Expr, sp.Expr]:
     """(L, L + (1 − L)·η(ε, δ))."""
+    from theory.symbols import L
+
     return L, L + (1 - L) * eta_symbolic()
 

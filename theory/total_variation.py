@@ -8,11 +8,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from theory.validate import check_epsilon, check_stochastic
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def _pair(p, q):
@@ -39,16 +42,24 @@ def tv_distance(p, q):
 
 def tv_distance_symbolic(p, q) -> sp.Expr:
     """½ Σ_y |P(y) − Q(y)| as a sympy expression (entries may be symbols or rationals)."""
+    import sympy as sp
+
     return sp.Rational(1, 2) * sum(sp.Abs(sp.sympify(x) - sp.sympify(y)) for x, y in zip(p, q))
 
 
 def hockey_stick(p, q, epsilon):
-    """H_ε(P‖Q) = Σ_y max(0, P(y) − e^ε Q(y)): the smallest δ with P(S) ≤ e^ε Q(S) + δ for all S."""
+    """H_ε(P‖Q) = Σ_y max(0, P(y) − e^ε Q(y)): the smallest δ with P(S) ≤ e^ε Q(S) + δ for all S.
+
+    Evaluated without forming e^ε (which overflows from ε ≈ 709.8): ``Σ_{Q(y)=0} P(y) + Σ_{Q(y)>0} P(y)·
+    (−expm1(min(0, ε + ln Q(y) − ln P(y))))``; ε = ∞ gives ``P(Q = 0)``.
+    """
     a, b = _pair(p, q)
     e = float(check_epsilon(epsilon))
     a = a.astype(float)
     b = b.astype(float)
-    return float(np.maximum(0.0, a - np.exp(e) * b).sum()) if np.isfinite(e) else float(a[b == 0].sum())
+    pos = (a > 0) & (b > 0)
+    x = np.minimum(0.0, e + np.log(b[pos]) - np.log(a[pos])) if np.isfinite(e) else np.zeros(int(pos.sum()))
+    return float(a[(a > 0) & (b == 0)].sum() + (a[pos] * -np.expm1(x)).sum())
 
 
 def dp_delta(p, q, epsilon):
@@ -90,3 +101,17 @@ def max_pairwise_tv(laws) -> float:
     m = check_stochastic(laws, "laws").astype(float)
     diff = np.abs(m[:, None, :] - m[None, :, :]).sum(axis=2)
     return float(0.5 * diff.max())
+
+
+def max_pairwise_delta(laws, epsilon) -> float:
+    """max_{g ≠ h} H_ε(P_g‖P_h) over the rows of a stochastic matrix: the smallest δ at which the rows are
+    pairwise (ε, δ)-DP (same overflow-free evaluation as :func:`hockey_stick`)."""
+    m = check_stochastic(laws, "laws").astype(float)
+    e = float(check_epsilon(epsilon))
+    a, b = m[:, None, :], m[None, :, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.minimum(0.0, e + np.log(b) - np.log(a)) if np.isfinite(e) else np.where(b > 0, -np.inf, 0.0)
+        terms = np.where(a <= 0, 0.0, np.where(b <= 0, a, a * -np.expm1(np.where(b > 0, x, 0.0))))
+    if np.isinf(e):
+        terms = np.where((a > 0) & (b <= 0), a, 0.0)
+    return float(terms.sum(axis=2).max())

@@ -117,7 +117,9 @@ def _is_exact(value: Any) -> bool:
 
 
 def check_prior(value: Any, name: str = "prior", groups: int | None = None) -> np.ndarray:
-    """A probability vector w over Π: entries ≥ 0, Σ w = 1 within :data:`PROB_TOL` (exactly for fractions)."""
+    """A probability vector w over Π: entries ≥ 0 (zeros allowed), Σ w = 1 within :data:`PROB_TOL` (exactly for
+    fractions). A float vector whose sum is off by at most :data:`PROB_TOL` is returned renormalised, ``w / Σ w``;
+    a larger error is refused."""
     exact = _is_exact(value)
     arr = np.asarray(value, dtype=object if exact else float) if exact else as_float_array(name, value)
     if arr.ndim != 1:
@@ -135,6 +137,8 @@ def check_prior(value: Any, name: str = "prior", groups: int | None = None) -> n
         raise ValueError(f"`{name}` must sum to exactly 1 (exact input). Found sum {total}.")
     if not exact and abs(total - 1.0) > PROB_TOL:
         raise ValueError(f"`{name}` must sum to 1 (tolerance {PROB_TOL:g}). Found sum {total!r}.")
+    if not exact and total != 1.0:
+        arr = arr / total  # rounding within PROB_TOL: renormalised, so every bound sees a true probability vector
     return arr
 
 
@@ -161,3 +165,16 @@ def check_stochastic(value: Any, name: str, rows: int | None = None, cols: int |
                 + "."
             )
     return arr
+
+
+def check_advantage(value: Any, groups: Any, name: str = "advantage") -> np.ndarray:
+    """A normalised advantage a ∈ [−1/(G − 1), 1] (G = ``groups``, already validated); NaN refused."""
+    a = as_float_array(name, value)
+    g = np.asarray(groups, dtype=float)
+    lo = -1.0 / (g - 1.0)
+    bad_mask = ~((a >= lo) & (a <= 1.0))  # NaN fails both comparisons
+    if bad_mask.any():
+        bad = np.broadcast_to(a, bad_mask.shape)[bad_mask].flat[0]
+        raise ValueError(f"`{name}` must lie in [-1/(G-1), 1] (G = `groups`; -1/(G-1) is always wrong, 1 always "
+                         f"right). Found {float(bad)!r}.")
+    return a

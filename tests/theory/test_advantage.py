@@ -34,15 +34,20 @@ def test_symbolic_inverse_identity():
     assert sp.simplify(advantage_symbolic().subs(G, 2) - (2 * S - 1)) == 0
 
 
-@given(st.floats(0, 1), groups)
-def test_symbolic_equals_numeric(s, g):
-    sym = float(advantage_symbolic().subs({S: s, G: g}))
-    assert sym == pytest.approx(advantage(s, g), abs=1e-12)
+@given(st.floats(0, 1), st.integers(2, 8))
+def test_mixture_adversary_in_a_game(t, g):
+    # oracle: a game. Against a revealing mechanism, the adversary that reports the truth with probability t and
+    # guesses uniformly otherwise has (enumerated) success t + (1 − t)/G; its normalised advantage must be t.
+    from theory.games import Adversary, AIGame, Mechanism, Prior
+
+    rule = t * np.eye(g) + (1 - t) * np.full((g, g), 1 / g)
+    s = AIGame(Prior.uniform(g), Mechanism(np.eye(g))).success(Adversary(rule))
+    assert advantage(s, g) == pytest.approx(t, abs=1e-12)
 
 
-def test_vectorised():
+def test_vectorised_equals_scalar_calls():
     s = np.linspace(0, 1, 11)
-    assert np.allclose(advantage(s, 5), (5 * s - 1) / 4)
+    assert np.array_equal(advantage(s, 5), np.array([advantage(float(x), 5) for x in s]))
 
 
 @pytest.mark.parametrize("bad,kw", [(1.5, {}), (float("nan"), {}), (0.5, {"groups": 1}), (0.5, {"groups": 2.5})])
