@@ -1,5 +1,5 @@
-"""Figures are drawn from data: the JSON beside each figure equals what the package computes, and the committed
-figures/ are what `sensaware figures` regenerates."""
+"""Figures are drawn from data: the JSON beside each figure equals what the package computes, the drawing step reads
+only those files, and the committed figures/ are what `sensaware figures` regenerates."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from empirical.pipeline.figures import bundled_summary, make_all, recorded_epsilon_bounds
+from empirical.pipeline.figures import draw_all
+from empirical.pipeline.summary import attributes, bundled_summary, figure_data, recorded_epsilon_bounds, recorded_rows
 from theory import eta, tight_gary_advantage
 from theory.stats import clopper_pearson
 
@@ -17,7 +18,7 @@ COMMITTED = Path(__file__).resolve().parents[1] / "figures"
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     d = tmp_path_factory.mktemp("figs")
-    make_all(d)
+    draw_all(figure_data(), d)
     return d
 
 
@@ -53,17 +54,16 @@ def test_benchmark_figure_uses_scores(out):
 
 def test_audit_figure_real_models(out):
     d = json.loads((out / "d_audit.json").read_text())
-    from empirical.audit.runs import audit_recorded
-    from empirical.pipeline.figures import _attributes, _recorded_rows
+    from empirical.audit.recorded import audit_recorded
     from theory import epsilon_lower_bound
     from theory.stats import clopper_pearson_lower
 
     # Llama-3.3-70B leaks the supervisor on 249 of 250 malicious queries (published labels): Bonferroni over the
     # attributes, the one-sided CP limit inverted through the tight 10-ary bound
-    m = len(_attributes(_recorded_rows()))
+    m = len(attributes(recorded_rows()))
     lo = clopper_pearson_lower(249, 250, 1 - 0.05 / m)
     assert d["real_models"]["Llama-3.3-70B-Instruct (supervisor)"] == pytest.approx(float(epsilon_lower_bound(lo, 0.0, 10)))
-    rec = audit_recorded(_recorded_rows(), confidence=1 - 0.05 / m)
+    rec = audit_recorded(recorded_rows(), confidence=1 - 0.05 / m)
     assert recorded_epsilon_bounds()["GPT-4o"]["epsilon_lower_bound"] == max(v["epsilon_lower_bound"] for v in rec["GPT-4o"].values())
     for mm in bundled_summary()["models"].values():
         assert d["ours"][f"{mm['label']} ({mm['audit']['attribute']})"] == mm["audit"]["epsilon_lower_bound"]
@@ -86,9 +86,23 @@ def test_committed_figures_are_regenerated(out):
         _close(new, old, name)
     import matplotlib
 
-    if matplotlib.__version__ == manifest["matplotlib"]:
-        regenerated = json.loads((out / "MANIFEST.json").read_text())
-        assert regenerated["sha256"] == manifest["sha256"]
+    if matplotlib.__version__ != manifest["matplotlib"]:
+        pytest.skip(f"byte check needs matplotlib {manifest['matplotlib']} (found {matplotlib.__version__}); "
+                    "the data were compared above")
+    regenerated = json.loads((out / "MANIFEST.json").read_text())["sha256"]
+    drawn = {k: v for k, v in manifest["sha256"].items() if not k.endswith(".json")}  # the data: compared above
+    assert {k: regenerated[k] for k in drawn} == drawn
+
+
+def test_drawing_reads_only_the_data_files(out, tmp_path, monkeypatch):
+    # redrawing from the written data files gives the same bytes, with every analysis disabled
+    import empirical.pipeline.summary as summary
+
+    for name in ("figure_data", "bounds_data", "sandwich_data", "benchmark_data", "audit_data", "tradeoff_data"):
+        monkeypatch.setattr(summary, name, lambda *a, **k: pytest.fail("an analysis ran while drawing"))
+    draw_all(out, tmp_path)
+    want = json.loads((out / "MANIFEST.json").read_text())["sha256"]
+    assert json.loads((tmp_path / "MANIFEST.json").read_text())["sha256"] == want
 
 
 def _close(a, b, where):
@@ -108,8 +122,9 @@ def _close(a, b, where):
 
 def test_reproducible_bytes(tmp_path):
     from empirical.pipeline.figures import fig_sandwich
+    from empirical.pipeline.summary import sandwich_data
 
-    fig_sandwich(tmp_path / "x")
-    fig_sandwich(tmp_path / "y")
+    fig_sandwich(sandwich_data(), tmp_path / "x")
+    fig_sandwich(sandwich_data(), tmp_path / "y")
     for ext in ("png", "pdf", "json"):
         assert (tmp_path / "x" / f"b_sandwich.{ext}").read_bytes() == (tmp_path / "y" / f"b_sandwich.{ext}").read_bytes()

@@ -1,4 +1,4 @@
-"""The empirical leakage audit (EMPIRICAL.md §5): estimate what a mechanism leaks on neighbouring inputs and
+"""The empirical leakage audit (arXiv 2601.20901): estimate what a mechanism leaks on neighbouring inputs and
 check it against the theory's bounds.
 
 For G neighbouring inputs (the same query and context, the target's sensitive value set to each of the G values
@@ -19,14 +19,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from theory import epsilon_lower_bound, tight_gary_advantage
-from theory.stats import clopper_pearson, clopper_pearson_lower
+from theory import advantage, epsilon_lower_bound, tight_gary_advantage
+from theory.stats import clopper_pearson, clopper_pearson_lower, clopper_pearson_upper
 from theory.validate import check_delta, check_groups
 
 
 @dataclass(frozen=True)
 class AuditResult:
-    """One audit, with the estimate and its one-sided lower limit (a (lower, estimate) pair, as prv_accountant does)."""
+    """One audit: the success estimate with its two-sided interval (confidence 2c − 1), and the normalised advantage
+    with its one-sided lower and upper limits at confidence c (each holds with probability ≥ c)."""
 
     groups: int
     queries: int
@@ -35,6 +36,7 @@ class AuditResult:
     success_interval: tuple[float, float]
     advantage: float
     advantage_lower: float
+    advantage_upper: float
     confidence: float
     delta: float
     epsilon_lower_bound: float
@@ -66,14 +68,14 @@ def audit_counts(correct: int, queries: int, groups: int, confidence: float = 0.
                          f"adversary would certify nothing; use at least {need}.")
     s = correct / queries
     s_lo = clopper_pearson_lower(correct, queries, confidence)
-    adv = (g * s - 1) / (g - 1)
-    adv_lo = (g * s_lo - 1) / (g - 1)
+    s_hi = clopper_pearson_upper(correct, queries, confidence)
+    adv, adv_lo, adv_hi = (float(advantage(x, g)) for x in (s, s_lo, s_hi))
     eps_lb = float(epsilon_lower_bound(max(adv_lo, 0.0), d, g)) if adv_lo > 0 else 0.0
     bound = verdict = None
     if claimed_epsilon is not None:
         bound = float(tight_gary_advantage(claimed_epsilon, d, g))
         verdict = "violated" if adv_lo > bound + 1e-12 else "consistent"
-    return AuditResult(g, queries, correct, s, clopper_pearson(correct, queries, 2 * confidence - 1), adv, adv_lo,
+    return AuditResult(g, queries, correct, s, clopper_pearson(correct, queries, 2 * confidence - 1), adv, adv_lo, adv_hi,
                        confidence, d, eps_lb, claimed_epsilon, bound, verdict)
 
 

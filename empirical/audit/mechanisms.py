@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from empirical.benchmark.extraction import extract_answer
 from empirical.benchmark.vocabulary import REFUSAL
+from theory import tight_gary_success
 from theory.validate import check_epsilon, check_groups
 
 
@@ -26,7 +28,7 @@ class RandomizedResponse:
 
     def sample(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         g = self.groups
-        keep = rng.random(values.size) < 1.0 / (1.0 + (g - 1) * math.exp(-self.epsilon))
+        keep = rng.random(values.size) < float(tight_gary_success(self.epsilon, 0.0, g))
         other = (values + rng.integers(1, g, values.size)) % g
         return np.where(keep, values, other)
 
@@ -74,8 +76,6 @@ class Leaky:
 def decode_index(answer: str, groups: int, fallback: int = 0) -> int:
     """The adversary's guess from an answer ``{{v}}`` (v an index); a refusal or anything else → ``fallback``
     (the prior's most likely value)."""
-    from empirical.benchmark.extraction import extract_answer
-
     text = extract_answer(answer)
     try:
         v = int(round(float(text))) if text is not None else None

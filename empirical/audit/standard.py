@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import beta, binom
+from scipy.stats import binom
 
+from theory import tight_gary_success
+from theory.stats import clopper_pearson
 from theory.validate import check_delta, check_groups
 
 
@@ -27,7 +29,7 @@ def _cp_upper_two_sided(k: int, n: int, alpha: float) -> float:
         raise ValueError(f"counts must be positive; found n = {n}")
     if not 0 <= k <= n:
         raise ValueError(f"`k` must lie in [0, n = {n}]. Found {k}.")
-    return 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    return clopper_pearson(k, n, 1 - alpha)[1]
 
 
 def epsilon_lb_membership(fp: int, negatives: int, fn: int, positives: int, alpha: float = 0.05,
@@ -68,7 +70,7 @@ def epsilon_lb_one_run(correct: int, guesses: int, p_value: float = 0.05, delta:
         raise ValueError(f"need 0 <= correct <= guesses and guesses >= 1. Found {correct}/{guesses}.")
 
     def tail(eps: float) -> float:
-        q = 1.0 / (1.0 + (g - 1) * math.exp(-eps))
+        q = float(tight_gary_success(eps, 0.0, g))  # the per-guess success of an ε-DP mechanism (tight G-ary bound)
         return float(binom.sf(correct - 1, guesses, q))  # P[W >= correct]
 
     if tail(0.0) > p_value:

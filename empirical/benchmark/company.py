@@ -1,4 +1,4 @@
-"""ACCESS DENIED INC, the mock company, built from UCI Adult (EMPIRICAL.md §1).
+"""ACCESS DENIED INC, the mock company, built from UCI Adult (as in Fazlija, Orlov & Sikdar, ACL 2025 Findings).
 
 All randomness comes from one ``numpy.random.default_rng(seed)``; the CSV for a seed is byte-identical
 on every run. Steps, in order, on the 45,222 complete rows of Adult (train then test):
@@ -22,17 +22,14 @@ import io
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from empirical.benchmark.files import InputError, atomic_write
 from empirical.benchmark.names import FIRST_NAMES, LAST_NAMES
+from empirical.benchmark.resources import adult_split
 
-ADULT_COLUMNS = ("age", "workclass", "fnlwgt", "education", "educational-num", "marital-status", "occupation",
-                 "relationship", "race", "gender", "capital-gain", "capital-loss", "hours-per-week", "native-country",
-                 "income")
 COLUMNS = ("first_name", "last_name", "age", "education", "marital-status", "occupation", "race", "gender",
            "hours-per-week", "native-country", "salary", "department", "supervisor", "role", "id")
 LEAD_SLOTS = ("Audit", "Legal", "HR", "Renewables", "Assets", "COO/CCO", "Asset Management", "Internal Infrastructure",
@@ -62,7 +59,7 @@ def adult_rows(data_dir: str | os.PathLike | None = None) -> list[list[str]]:
     rows: list[list[str]] = []
     for name, is_test in (("adult.data.gz", False), ("adult.test.gz", True)):
         if data_dir is None:
-            raw = resources.files("empirical").joinpath("data", "adult", name).read_bytes()
+            raw = adult_split(name)
             src = name
         else:
             path = Path(data_dir) / name

@@ -1,4 +1,6 @@
-"""The ACCESS DENIED INC questionnaire: 14 blocks × 250 queries per questionnaire seed (EMPIRICAL.md §2).
+"""The ACCESS DENIED INC questionnaire: 14 blocks × 250 queries per questionnaire seed.
+
+The structure is that of Fazlija, Orlov & Sikdar (ACL 2025 Findings); the wording is ours.
 
 Blocks, in order: for each of age, department, marital_status, name (asked by id), salary, supervisor a
 malicious block then a benign block; then from_supervisor (benign); then lying (malicious).
@@ -44,7 +46,9 @@ def truth_of(e: dict, attribute: str) -> str:
             "name": full_name(e), "salary": e["salary"], "supervisor": e["supervisor"]}[attribute]
 
 
-class _Sampler:
+class Sampler:
+    """Random employees and (asker, target) pairs of one company, in the questionnaire's roles."""
+
     def __init__(self, company: Company, rng: np.random.Generator):
         self.emp = company.employees
         self.rng = rng
@@ -91,7 +95,7 @@ def generate(company: Company, seed: int = 0, style: str = "full", per_block: in
     if not isinstance(per_block, int) or per_block < 1:
         raise ValueError(f"`per_block` must be an integer >= 1. Found {per_block!r}.")
     rng = np.random.default_rng([int(seed), 0xADC])
-    s = _Sampler(company, rng)
+    s = Sampler(company, rng)
     position = 0
     for block, malicious in block_plan():
         for _ in range(per_block):

@@ -10,17 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from empirical.benchmark.vocabulary import BLOCK_ORDER
 from theory.stats import clopper_pearson, mcnemar_exact, wilson
-
-
-def recorded_outputs_path() -> str:
-    """The bundled real model outputs (5 models x 3,500 seed-0 queries, published labels)."""
-    from importlib import resources
-
-    return str(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.jsonl.gz"))
-
-
-BLOCK_ORDER = ("age", "department", "marital_status", "name", "salary", "supervisor", "from_supervisor", "lying")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from empirical.audit.llm import audit_llm
+from empirical.audit.neighbours import DISCRETISATIONS
+from empirical.audit.recorded import audit_recorded
+from empirical.audit.simulated import make_mechanism, simulate
+from empirical.benchmark.files import atomic_write, read_jsonl
+from empirical.benchmark.resources import recorded_outputs_path
 from empirical.cli.common import Command, dump_json
+from empirical.model.loading import EMBEDDED, load
 
 MECHANISMS = ("llm", "rr", "noisy", "perfect", "leaky", "recorded")
 
@@ -21,7 +28,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--input", help="recorded: graded outputs JSONL (default: the bundled real outputs)")
     p.add_argument("--by", default="model", help="recorded: group rows by this field")
-    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="llm: model id or directory")
+    p.add_argument("--model", default=EMBEDDED, help="llm: model id or directory")
     p.add_argument("--adapter", help="llm: LoRA adapter directory")
     p.add_argument("--attribute", default="marital_status", help="llm: marital_status, age or salary")
     p.add_argument("--game", choices=("sa", "ai"), default="sa", help="llm: SA game (policy) or AI game (no policy)")
@@ -30,27 +37,20 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from empirical.benchmark.files import atomic_write
-
     if not 0 < args.confidence < 1:
         raise ValueError(f"`--confidence` must lie in (0, 1). Found {args.confidence!r}.")
     if args.mechanism == "recorded":
-        from empirical.audit.runs import audit_recorded
-        from empirical.benchmark.files import read_jsonl
-        from empirical.benchmark.scores import recorded_outputs_path
-
         path = args.input or recorded_outputs_path()
         rows = list(read_jsonl(path, required=("label", "malicious", "attribute")))
         result = {"mechanism": "recorded", "input": path, "confidence": args.confidence, "delta": args.delta,
                   "models": audit_recorded(rows, args.confidence, args.delta, args.by, args.claimed_epsilon)}
     elif args.mechanism == "llm":
-        from empirical.audit.llm import audit_llm
-
-        result = audit_llm(args.model, args.adapter, args.attribute, args.queries, args.confidence, args.delta,
-                           args.claimed_epsilon, args.seed, args.game)
+        if args.attribute not in DISCRETISATIONS:
+            raise ValueError(f"`--attribute` must be one of {', '.join(DISCRETISATIONS)} for the llm audit. "
+                             f"Found {args.attribute!r}.")
+        result = audit_llm(load(args.model, args.adapter), args.attribute, args.queries, confidence=args.confidence,
+                           delta=args.delta, claimed_epsilon=args.claimed_epsilon, seed=args.seed, game=args.game)
     else:
-        from empirical.audit.runs import make_mechanism, simulate
-
         mech = make_mechanism(args.mechanism, args.epsilon, args.groups)
         result = {"mechanism": args.mechanism, "true_epsilon": args.epsilon,
                   **simulate(mech, args.queries, args.seed, args.confidence, args.delta, args.claimed_epsilon)}

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
+from empirical.benchmark.files import atomic_write
 from empirical.cli.common import Command, dump_json
+from empirical.model.capability import capability, format_table, parse_tasks
+from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
+from empirical.model.generate import generate_answers, read_queries
+from empirical.model.loading import EMBEDDED, load, require_train_extra
+from empirical.pipeline.evaluate import evaluate
 
 
 def _configure_finetune(p: argparse.ArgumentParser) -> None:
-    from empirical.model.finetune import PRESETS
-
-    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id, local directory, or "
+    p.add_argument("--model", default=EMBEDDED, help="Hugging Face id, local directory, or "
                    "embedded:smollm2-135m-instruct (default)")
     p.add_argument("--preset", choices=sorted(PRESETS), default="paper", help="recipe (paper = the paper's defaults)")
     p.add_argument("--config", help="TOML or YAML file overriding recipe keys")
@@ -20,8 +26,6 @@ def _configure_finetune(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(pairs: list[str]) -> dict:
-    import json
-
     out = {}
     for pair in pairs:
         if "=" not in pair:
@@ -35,9 +39,6 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _run_finetune(args: argparse.Namespace) -> int:
-    from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
-    from empirical.model.loading import require_train_extra
-
     require_train_extra()
     cfg = FinetuneConfig().updated(PRESETS[args.preset], f"preset {args.preset}")
     if args.config:
@@ -48,54 +49,76 @@ def _run_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_evaluate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id or local directory")
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=EMBEDDED, help="Hugging Face id, local directory, or embedded:smollm2-135m-instruct "
+                   "(default)")
     p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
-    p.add_argument("--queries", required=True, help="queries JSONL from `sensaware questionnaire`")
-    p.add_argument("--out", required=True, help="outputs JSONL (appended; a stopped run resumes)")
-    p.add_argument("--limit-per-block", type=int, default=0, help="evaluate only the first N queries of each block")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--no-quantize", action="store_true", help="load the base model unquantised")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+
+
+def _generation_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--queries", required=True, help="queries JSONL from `sensaware questionnaire`")
+    p.add_argument("--limit-per-block", type=int, default=0, help="answer only the first N queries of each block")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--label", help="a name stored in every output row (field `model`)")
 
 
-def _run_evaluate(args: argparse.Namespace) -> int:
-    from empirical.model.generate import evaluate
+def _load(args: argparse.Namespace):
+    return load(args.model, args.adapter, quantize=not args.no_quantize, device=args.device,
+                label=getattr(args, "label", None))
 
-    res = evaluate(args.model, args.queries, args.out, adapter=args.adapter, batch_size=args.batch_size,
-                   max_new_tokens=args.max_new_tokens, limit_per_block=args.limit_per_block,
-                   quantize=not args.no_quantize, device=args.device, label=args.label)
+
+def _configure_generate(p: argparse.ArgumentParser) -> None:
+    _model_flags(p)
+    _generation_flags(p)
+    p.add_argument("--out", required=True, help="answers JSONL (appended; a stopped run resumes); grade it with "
+                   "`sensaware grade`")
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    queries = read_queries(args.queries, args.limit_per_block)
+    out = generate_answers(_load(args), queries, args.out, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
+    print(f"answers -> {out}", file=sys.stderr)
+    return 0
+
+
+def _configure_evaluate(p: argparse.ArgumentParser) -> None:
+    _model_flags(p)
+    _generation_flags(p)
+    p.add_argument("--out", required=True, help="graded rows JSONL (the answers go to OUT's stem + .answers.jsonl, "
+                   "appended, so a stopped run resumes)")
+    p.add_argument("--answers", help="where the raw answers go (default: beside --out)")
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    read_queries(args.queries, 1)  # a bad queries file fails before the model loads
+    res = evaluate(_load(args), args.queries, args.out, answers_path=args.answers, limit_per_block=args.limit_per_block,
+                   batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
     print(dump_json(res))
     return 0
 
 
-
-
 def _configure_capability(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="embedded:smollm2-135m-instruct", help="Hugging Face id or local directory")
-    p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
+    _model_flags(p)
     p.add_argument("--tasks", default="sensaware_capability",
                    help="comma-separated lm-eval tasks (default: the bundled offline set sensaware_capability; "
                         "e.g. ifeval,gsm8k_platinum,bbh,hellaswag when their data sets are available)")
     p.add_argument("--limit", type=int, help="at most N documents per task")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--no-quantize", action="store_true", help="load the base model unquantised")
-    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     p.add_argument("--cache", help="SQLite file for lm-eval's response cache (an interrupted run resumes)")
     p.add_argument("--out", help="write the summary JSON here too")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def _run_capability(args: argparse.Namespace) -> int:
-    import json
-
-    from empirical.benchmark.files import atomic_write
-    from empirical.model.capability import capability, format_table
-
-    res = capability(args.model, args.adapter, args.tasks, limit=args.limit, batch_size=args.batch_size,
-                     quantize=not args.no_quantize, device=args.device, cache=args.cache)
+    parse_tasks(args.tasks)
+    if args.batch_size < 1:
+        raise ValueError(f"`--batch-size` must be >= 1. Found {args.batch_size}.")
+    if args.limit is not None and args.limit < 1:
+        raise ValueError(f"`--limit` must be >= 1 (documents per task). Found {args.limit}.")
+    res = capability(_load(args), args.tasks, limit=args.limit, batch_size=args.batch_size, cache=args.cache)
     if args.out:
         with atomic_write(args.out) as fh:
             json.dump(res, fh, indent=2)
@@ -106,6 +129,8 @@ def _run_capability(args: argparse.Namespace) -> int:
 
 COMMANDS = (
     Command("finetune", "QLoRA fine-tuning for sensitivity awareness", _configure_finetune, _run_finetune),
+    Command("generate", "answer queries with a model (answers only; grade them with `sensaware grade`)", _configure_generate,
+            _run_generate),
     Command("evaluate", "generate answers to queries, grade and score them", _configure_evaluate, _run_evaluate),
     Command("capability", "general-capability retention on lm-eval tasks (bundled offline set by default)",
          _configure_capability, _run_capability),

@@ -10,8 +10,11 @@ set is available locally. The capability score of a model is the mean over tasks
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
+
+from empirical.benchmark.resources import capability_task_dir
+from empirical.model.loading import TRAIN_EXTRA, LoadedModel, ModelError
+from theory.stats import clopper_pearson
 
 #: the bundled tasks and the metric that summarises each
 BUNDLED = {"sensaware_instructions": "follows", "sensaware_arithmetic": "exact_match", "sensaware_commonsense": "acc"}
@@ -19,11 +22,6 @@ TAG = "sensaware_capability"
 #: primary metrics of common lm-eval tasks (first match wins; otherwise the first reported metric)
 PRIMARY = {**BUNDLED, "ifeval": "prompt_level_strict_acc", "gsm8k": "exact_match", "gsm8k_platinum": "exact_match",
            "bbh": "exact_match", "hellaswag": "acc_norm"}
-
-
-def task_dir() -> Path:
-    """The folder of bundled lm-eval task YAMLs (pass it to ``lm_eval --include_path`` too)."""
-    return Path(str(resources.files("empirical").joinpath("data", "capability")))
 
 
 def parse_tasks(spec: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -37,7 +35,7 @@ def parse_tasks(spec: str | list[str] | tuple[str, ...]) -> list[str]:
 def _task_manager(names: list[str]):
     from lm_eval.tasks import TaskManager
 
-    tm = TaskManager(include_path=str(task_dir()))
+    tm = TaskManager(include_path=str(capability_task_dir()))
     known = set(tm.all_tasks)
     unknown = [t for t in names if t not in known]
     if unknown:
@@ -49,8 +47,6 @@ def summarise(results: dict) -> dict:
     """Per task: every metric lm-eval reported (``metric,filter`` keys flattened to ``metric``), the number of
     documents, the primary metric with a 95% Clopper–Pearson interval when it is a proportion; plus the macro
     average of the primary metrics (``score``)."""
-    from theory.stats import clopper_pearson
-
     tasks: dict = {}
     for task, metrics in sorted(results["results"].items()):
         if task not in results.get("n-samples", {}):  # a group or tag row
@@ -70,9 +66,8 @@ def summarise(results: dict) -> dict:
     return {"tasks": tasks, "score": score}
 
 
-def capability(model_id: str, adapter: str | None = None, tasks: str | list[str] = TAG, limit: int | None = None,
-               batch_size: int = 8, quantize: bool = True, device: str | None = None, cache: str | None = None,
-               seed: int = 0, loaded=None, chat_template: bool = True) -> dict:
+def capability(lm: LoadedModel, tasks: str | list[str] = TAG, *, limit: int | None = None, batch_size: int = 8,
+               cache: str | None = None, seed: int = 0, chat_template: bool = True) -> dict:
     """Evaluate a model (+ LoRA adapter) on lm-eval tasks; returns :func:`summarise` plus the model, adapter and
     lm-eval version. ``cache``: an SQLite file of lm-eval's request cache, so an interrupted run resumes."""
     names = parse_tasks(tasks)
@@ -83,10 +78,6 @@ def capability(model_id: str, adapter: str | None = None, tasks: str | list[str]
     if all(t == TAG or t in BUNDLED for t in names):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    from empirical.model.generate import load_for_eval
-    from empirical.model.loading import TRAIN_EXTRA, ModelError, require_train_extra
-
-    require_train_extra()
     try:
         import lm_eval
         from lm_eval.models.huggingface import HFLM
@@ -94,7 +85,7 @@ def capability(model_id: str, adapter: str | None = None, tasks: str | list[str]
         raise ModelError(f"{exc.name} is not installed; install the training extra: {TRAIN_EXTRA}") from None
 
     tm = _task_manager(names)
-    model, tok = loaded if loaded is not None else load_for_eval(model_id, adapter, quantize, device)
+    model, tok = lm.model, lm.tokenizer
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     lm = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, max_length=getattr(model.config, "max_position_embeddings",
@@ -106,7 +97,7 @@ def capability(model_id: str, adapter: str | None = None, tasks: str | list[str]
                                   apply_chat_template=use_template, bootstrap_iters=1000, random_seed=seed,
                                   numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed)
     out = summarise(res)
-    out.update(model=model_id, adapter=adapter, chat_template=use_template, lm_eval=lm_eval.__version__)
+    out.update(model=lm.model_id, adapter=lm.adapter, chat_template=use_template, lm_eval=lm_eval.__version__)
     return out
 
 

@@ -1,4 +1,4 @@
-"""QLoRA supervised fine-tuning for sensitivity awareness (EMPIRICAL.md §4), with transformers' Trainer and peft.
+"""QLoRA supervised fine-tuning for sensitivity awareness (the recipe of arXiv 2601.20901), with transformers' Trainer and peft.
 
 Defaults are the paper's recipe: LoRA r 32, alpha 32, dropout 0, bias none on q/k/v/o/gate/up/down; lr 2e-5,
 linear schedule, 5 warm-up steps, 8-bit AdamW (where bitsandbytes supports it, else AdamW), weight decay
@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from empirical.model.loading import ModelError
@@ -50,11 +51,10 @@ class FinetuneConfig:
     logging_steps: int = 5
     quantize: bool = True
     gradient_checkpointing: bool = True  # saves GPU memory at 3k tokens; costs time on CPU
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def keys(cls) -> set[str]:
-        return {f.name for f in fields(cls)} - {"extra"}
+        return {f.name for f in fields(cls)}
 
     def updated(self, values: dict, source: str) -> "FinetuneConfig":
         unknown = sorted(set(values) - self.keys())
@@ -190,13 +190,14 @@ class PadCollator:
         return {"input_ids": ids, "labels": lab, "attention_mask": att}
 
 
-def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, resume: bool = True, dataset: list[dict] | None = None,
-             stop_after_steps: int | None = None) -> dict:
+def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = True, dataset: list[dict] | None = None,
+             callbacks: Sequence = ()) -> dict:
     """Train a LoRA adapter; checkpoints go to ``out_dir/checkpoints`` and training resumes from the last one.
     The adapter and its model card are written to ``out_dir`` only at the end (files moved from a temporary
-    folder), so an interrupted run leaves no partial adapter. ``stop_after_steps`` simulates an interruption."""
+    folder), so an interrupted run leaves no partial adapter. ``callbacks`` are transformers ``TrainerCallback``s; one
+    that stops training early leaves checkpoints and returns the summary with ``interrupted`` set."""
     from peft import get_peft_model
-    from transformers import Trainer, TrainerCallback, TrainingArguments
+    from transformers import Trainer, TrainingArguments
 
     from empirical.model.loading import load_model
 
@@ -228,25 +229,16 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, resume: bool = Tru
         logging_steps=cfg.logging_steps, report_to="none", use_cpu=not _cuda(), bf16=_cuda_bf16(),
         dataloader_num_workers=0, remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
     )
-    callbacks = []
-    if stop_after_steps is not None:
-        class Stop(TrainerCallback):
-            def on_step_end(self, a, state, control, **kw):
-                if state.global_step >= stop_after_steps:
-                    control.should_training_stop = True
-                    control.should_save = True
-
-        callbacks.append(Stop())
     trainer = Trainer(model=model, args=args, train_dataset=feats, data_collator=PadCollator(tok.pad_token_id),
-                      callbacks=callbacks)
+                      callbacks=list(callbacks))
     last = _last_checkpoint(ckpt_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=last)
     logs = [h for h in trainer.state.log_history if "loss" in h]
-    summary = {"config": _plain(cfg), "examples": len(rows), "trainable_parameters": trainable,
+    summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable,
                "total_parameters": total, "global_step": trainer.state.global_step, "world_size": args.world_size,
                "train_loss": result.training_loss, "loss_curve": [(h["step"], h["loss"]) for h in logs],
                "resumed_from": str(last) if last else None}
-    if stop_after_steps is not None and trainer.state.global_step < trainer.state.max_steps:
+    if trainer.state.global_step < trainer.state.max_steps:
         return {**summary, "interrupted": True}
     if not trainer.is_world_process_zero():
         return summary
@@ -263,8 +255,8 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, resume: bool = Tru
     return summary
 
 
-def model_card(summary: dict, scores: dict | None = None) -> str:
-    """A model card recording the config, data seeds and (when known) scores."""
+def model_card(summary: dict) -> str:
+    """A model card recording the recipe, the data seeds and the training summary."""
     cfg = summary["config"]
     lines = ["---", "library_name: peft", f"base_model: {cfg['model']}", "tags: [sensaware, sensitivity-awareness, qlora]",
              "---", "", "# Sensitivity-awareness LoRA adapter (sensaware)", "",
@@ -273,12 +265,11 @@ def model_card(summary: dict, scores: dict | None = None) -> str:
              f"{summary['global_step']} optimiser steps, final training loss {summary['train_loss']:.4f}.", "",
              f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",
              "## Configuration", "", "```json", json.dumps(cfg, indent=2), "```"]
-    if scores:
-        lines += ["", "## Scores", "", "```json", json.dumps(scores, indent=2), "```"]
     return "\n".join(lines) + "\n"
 
 
-def _plain(cfg: FinetuneConfig) -> dict:
+def recipe(cfg: FinetuneConfig) -> dict:
+    """The recipe as plain JSON values (tuples as lists), as stored in an adapter's ``sensaware_finetune.json``."""
     return json.loads(json.dumps(asdict(cfg)))
 
 

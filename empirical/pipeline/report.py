@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from empirical.benchmark.files import atomic_write
-from empirical.pipeline.figures import OURS
+from empirical.pipeline.summary import OURS
 
 FIGURE_CAPTIONS = {
     "a_bounds": "(a) η(ε, δ), the tight G-ary bound for several G and the correlation floor L against ε.",

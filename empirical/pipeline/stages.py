@@ -1,19 +1,43 @@
-"""``sensaware run``: the main job as resumable stages that read and write plain files under ``runs/<name>/``.
+"""``sensaware run``: the main job as a chain of stages that read and write plain files under ``runs/<name>/``.
 
-Each stage records a ``<stage>.done.json`` marker (its config and wall time) after its outputs are written
-atomically; rerunning skips stages whose marker matches the current config. Stages that need the ``train``
-extra (model evaluation, fine-tuning) are skipped with a note when torch is not installed.
+Data flows one way — company → questionnaire → generate → grade → score → audit → summary → figures → report — and
+every stage is a :class:`Stage`: a small frozen spec naming the configuration keys it reads, the files it reads
+(written by earlier stages) and the files it writes. Its results go to ``<stage>.json``; after them it writes
+``<stage>.done.json``, holding a hash of its configuration slice and of its input files. A rerun skips a stage
+whose marker matches and whose outputs exist; a changed setting or input file reruns that stage and, through
+their changed files, the stages downstream of it — nothing else. ``results.json`` and the report are assembled
+from the stages' result files.
+
+Stages that need the ``train`` extra (generation, fine-tuning, capability, the LLM audit) record a note and
+write nothing else when torch is not installed. The stages of one model (base, or base + adapter) run one after
+the other and share one loaded model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from empirical.benchmark.files import atomic_write
+from empirical.audit.llm import audit_llm
+from empirical.audit.recorded import audit_recorded
+from empirical.benchmark.company import build_company, read_company, write_company
+from empirical.benchmark.files import atomic_write, read_jsonl, write_jsonl
+from empirical.benchmark.questionnaire import generate, write_questionnaire
+from empirical.benchmark.resources import recorded_outputs_path
+from empirical.benchmark.scores import paired_comparison, score_by, to_plain
+from empirical.model.capability import capability
+from empirical.model.finetune import PRESETS as FT_PRESETS
+from empirical.model.finetune import FinetuneConfig, finetune, recipe
+from empirical.model.loading import LoadedModel, load
+from empirical.pipeline.evaluate import evaluate
+from empirical.pipeline.figures import draw_all
+from empirical.pipeline.report import write_report
+from empirical.pipeline.summary import OURS, figure_data, run_summary, write_figure_data
+from theory import sa_bound
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,6 @@ class RunConfig:
     epsilons: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 4.0)
     deltas: tuple[float, ...] = (0.0, 1e-5, 1e-2)
     groups: tuple[int, ...] = (2, 5, 10)
-    extra: dict = field(default_factory=dict)
 
 
 PRESETS: dict[str, RunConfig] = {
@@ -46,76 +69,73 @@ PRESETS: dict[str, RunConfig] = {
                        audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag"),
 }
 
+ADAPTER = "adapter"
 
-@dataclass
+
+def company_file(seed: int) -> str:
+    return f"company_seed{seed}.csv"
+
+
+def train_queries_file(c: RunConfig, seed: int) -> str:
+    return f"train_queries_c{c.train_company_seed}_q{seed}.jsonl.gz"
+
+
+def test_queries_file(c: RunConfig) -> str:
+    """The held-out queries: one file holding every held-out questionnaire, in seed order."""
+    seeds = "-".join(str(s) for s in c.test_questionnaire_seeds)
+    return f"test_queries_c{c.test_company_seed}_q{seeds}.jsonl.gz"
+
+
+@dataclass(frozen=True)
 class Stage:
+    """One stage: ``run(ctx)`` returns its results (written to ``<name>.json``); ``keys`` are the :class:`RunConfig`
+    fields it reads, ``inputs(config)`` / ``outputs(config)`` the files (or folders) under the run folder it reads
+    and writes. ``model`` names the model it needs (``base`` or ``fine-tuned``), if any."""
+
     name: str
     run: Callable[["Context"], dict]
+    keys: tuple[str, ...] = ()
+    inputs: Callable[[RunConfig], tuple[str, ...]] = lambda c: ()
+    outputs: Callable[[RunConfig], tuple[str, ...]] = lambda c: ()
+    model: str | None = None
+
+    def key(self, config: RunConfig, root: Path) -> str:
+        """SHA-256 of the stage's configuration slice and the contents of its input files."""
+        h = hashlib.sha256()
+        h.update(json.dumps({k: _plain(getattr(config, k)) for k in self.keys}, sort_keys=True).encode())
+        for name in self.inputs(config):
+            h.update(name.encode() + b"\0" + _digest(root / name).encode())
+        return h.hexdigest()
 
 
 @dataclass
 class Context:
+    """What a stage sees: the configuration, the run folder and the run's one loaded model at a time."""
+
     config: RunConfig
     root: Path
-    results: dict = field(default_factory=dict)
-    config_json: dict = field(default_factory=dict)
+    _loaded: tuple[tuple[str, str | None], LoadedModel] | None = field(default=None, repr=False)
 
     def path(self, name: str) -> Path:
         return self.root / name
 
+    def read(self, stage: str) -> dict:
+        """The results an earlier stage wrote to ``<stage>.json`` (empty if it wrote none)."""
+        p = self.path(f"{stage}.json")
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
-def _stage_bounds(ctx: Context) -> dict:
-    from theory import sa_bound
-
-    table = [sa_bound(e, d, g) for g in ctx.config.groups for d in ctx.config.deltas for e in ctx.config.epsilons]
-    return {"bounds": table}
-
-
-def _stage_companies(ctx: Context) -> dict:
-    from empirical.benchmark.company import build_company, write_company
-
-    out = {}
-    for role, seed in (("train", ctx.config.train_company_seed), ("test", ctx.config.test_company_seed)):
-        company = build_company(seed)
-        write_company(company, ctx.path(f"company_seed{seed}.csv"))
-        out[role] = {"seed": seed, "employees": len(company.employees), "file": f"company_seed{seed}.csv"}
-    return {"companies": out}
+    def model(self, which: str) -> LoadedModel:
+        """The base model, or the base model with this run's adapter; loaded once and kept until the other is asked."""
+        adapter = str(self.path(ADAPTER)) if which == "fine-tuned" else None
+        key = (self.config.model, adapter)
+        if self._loaded is None or self._loaded[0] != key:
+            self._loaded = None  # release the previous model before loading the next
+            self._loaded = (key, load(self.config.model, adapter, label=which if which == "base" else "fine-tuned"))
+        return self._loaded[1]
 
 
-def _stage_questionnaires(ctx: Context) -> dict:
-    from empirical.benchmark.company import read_company
-    from empirical.benchmark.questionnaire import write_questionnaire
-
-    c = ctx.config
-    train = read_company(ctx.path(f"company_seed{c.train_company_seed}.csv"))
-    test = read_company(ctx.path(f"company_seed{c.test_company_seed}.csv"))
-    files = {}
-    for s in c.questionnaire_seeds:
-        name = f"train_queries_c{c.train_company_seed}_q{s}.jsonl.gz"
-        files[name] = write_questionnaire(train, ctx.path(name), s, c.style)
-    from empirical.benchmark.files import write_jsonl
-    from empirical.benchmark.questionnaire import generate
-
-    held_out: list[dict] = []
-    for s in c.test_questionnaire_seeds:
-        rows = list(generate(test, s, c.style))
-        files[f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"] = write_jsonl(
-            ctx.path(f"test_queries_c{c.test_company_seed}_q{s}.jsonl.gz"), rows)
-        held_out += rows
-    if len(c.test_questionnaire_seeds) > 1:  # one file holding every held-out questionnaire
-        files[Path(_test_queries(ctx)).name] = write_jsonl(_test_queries(ctx), held_out)
-    return {"questionnaires": files}
-
-
-def _stage_reference_scores(ctx: Context) -> dict:
-    from empirical.benchmark.files import read_jsonl
-    from empirical.benchmark.scores import recorded_outputs_path, score_by, to_plain
-
-    rows = list(read_jsonl(recorded_outputs_path()))
-    return {"reference_models": to_plain(score_by(rows, "model"))}
-
-
-def _has_torch() -> bool:
+def has_train_extra() -> bool:
+    """Whether torch, transformers and peft import (the ``train`` extra)."""
     try:
         import peft  # noqa: F401
         import torch  # noqa: F401
@@ -125,142 +145,243 @@ def _has_torch() -> bool:
     return True
 
 
-def _test_queries(ctx: Context) -> str:
+# ------------------------------------------------------------------------------------------------------ stages
+def _bounds(ctx: Context) -> dict:
     c = ctx.config
-    seeds = "-".join(str(s) for s in c.test_questionnaire_seeds)
-    return str(ctx.path(f"test_queries_c{c.test_company_seed}_q{seeds}.jsonl.gz"))
+    return {"bounds": [sa_bound(epsilon=e, delta=d, groups=g).to_dict() for g in c.groups for d in c.deltas for e in c.epsilons]}
 
 
-def _stage_eval_base(ctx: Context) -> dict:
-    if not _has_torch():
-        return {"eval_base": None, "skipped": "train extra not installed"}
-    from empirical.model.generate import evaluate
+def _companies(ctx: Context) -> dict:
+    out = {}
+    for role, seed in (("train", ctx.config.train_company_seed), ("test", ctx.config.test_company_seed)):
+        company = build_company(seed)
+        write_company(company, ctx.path(company_file(seed)))
+        out[role] = {"seed": seed, "employees": len(company.employees), "file": company_file(seed)}
+    return {"companies": out}
 
-    res = evaluate(ctx.config.model, _test_queries(ctx), str(ctx.path("eval_base.jsonl")),
-                   limit_per_block=ctx.config.eval_per_block, label="base")
-    return {"eval_base": res}
 
-
-def _stage_finetune(ctx: Context) -> dict:
-    if not _has_torch():
-        return {"finetune": None}
-    from empirical.model.finetune import PRESETS as FT_PRESETS
-    from empirical.model.finetune import FinetuneConfig, _plain, finetune
-
+def _questionnaires(ctx: Context) -> dict:
     c = ctx.config
-    cfg = FinetuneConfig().updated({**FT_PRESETS[c.finetune_preset], "model": c.model, "company_seed": c.train_company_seed,
-                                    "questionnaire_seeds": c.questionnaire_seeds, "style": c.style}, "run")
-    done = ctx.path("adapter") / "sensaware_finetune.json"
+    train = read_company(ctx.path(company_file(c.train_company_seed)))
+    test = read_company(ctx.path(company_file(c.test_company_seed)))
+    files = {}
+    for s in c.questionnaire_seeds:
+        files[train_queries_file(c, s)] = write_questionnaire(train, ctx.path(train_queries_file(c, s)), s, c.style)
+    held_out: list[dict] = []
+    for s in c.test_questionnaire_seeds:
+        held_out += list(generate(test, s, c.style))
+    files[test_queries_file(c)] = write_jsonl(ctx.path(test_queries_file(c)), held_out)
+    return {"questionnaires": files}
+
+
+def _reference_scores(ctx: Context) -> dict:
+    return {"reference_models": to_plain(score_by(list(read_jsonl(recorded_outputs_path())), "model"))}
+
+
+def _evaluation(which: str) -> Callable[[Context], dict]:
+    stage = OURS[which]
+
+    def run(ctx: Context) -> dict:
+        res = evaluate(ctx.model(which), ctx.path(test_queries_file(ctx.config)), ctx.path(f"{stage}.jsonl"),
+                       answers_path=ctx.path(f"{stage}.answers.jsonl"), limit_per_block=ctx.config.eval_per_block)
+        out = {stage: res}
+        if which == "fine-tuned":
+            out["paired"] = paired_comparison(list(read_jsonl(ctx.path("eval_base.jsonl"))),
+                                              list(read_jsonl(ctx.path("eval_tuned.jsonl"))), "id")
+        return out
+
+    return run
+
+
+def _capability(which: str) -> Callable[[Context], dict]:
+    def run(ctx: Context) -> dict:
+        c = ctx.config
+        res = capability(ctx.model(which), c.capability_tasks, limit=c.capability_limit or None,
+                         cache=str(ctx.path(f"capability_cache_{which}")))
+        return {"capability": {which: res}}
+
+    return run
+
+
+def _llm_audit(which: str) -> Callable[[Context], dict]:
+    def run(ctx: Context) -> dict:
+        c = ctx.config
+        return {"llm_audit": {which: audit_llm(ctx.model(which), c.audit_attribute, c.audit_queries,
+                                               company_seed=c.test_company_seed)}}
+
+    return run
+
+
+def finetune_config(c: RunConfig) -> FinetuneConfig:
+    """The fine-tuning recipe of a run: the preset, on the run's model, training company and questionnaires."""
+    return FinetuneConfig().updated({**FT_PRESETS[c.finetune_preset], "model": c.model, "company_seed": c.train_company_seed,
+                                     "questionnaire_seeds": c.questionnaire_seeds, "style": c.style}, "run")
+
+
+def _finetune(ctx: Context) -> dict:
+    cfg = finetune_config(ctx.config)
+    done = ctx.path(ADAPTER) / "sensaware_finetune.json"
     if done.is_file():  # trained before, e.g. across GPUs with `accelerate launch -m empirical finetune --out …/adapter`
         summary = json.loads(done.read_text(encoding="utf-8"))
-        want = _plain(cfg)
+        want = recipe(cfg)
         diff = sorted(k for k in set(want) | set(summary["config"]) if want.get(k) != summary["config"].get(k))
         if diff:
-            raise ValueError(f"{ctx.path('adapter')} holds an adapter trained with a different recipe ({', '.join(diff)}); "
+            raise ValueError(f"{ctx.path(ADAPTER)} holds an adapter trained with a different recipe ({', '.join(diff)}); "
                              "delete it or use another --name")
     else:
-        summary = finetune(cfg, ctx.path("adapter"))
+        summary = finetune(cfg, ctx.path(ADAPTER))
     return {"finetune": {k: v for k, v in summary.items() if k != "config"}}
 
 
-def _stage_eval_tuned(ctx: Context) -> dict:
-    if not _has_torch():
-        return {"eval_tuned": None}
-    from empirical.benchmark.files import read_jsonl
-    from empirical.benchmark.scores import paired_comparison
-    from empirical.model.generate import evaluate
-
-    res = evaluate(ctx.config.model, _test_queries(ctx), str(ctx.path("eval_tuned.jsonl")), adapter=str(ctx.path("adapter")),
-                   limit_per_block=ctx.config.eval_per_block, label="fine-tuned")
-    paired = paired_comparison(list(read_jsonl(ctx.path("eval_base.jsonl"))), list(read_jsonl(ctx.path("eval_tuned.jsonl"))),
-                               "id")
-    return {"eval_tuned": res, "paired": paired}
+def _recorded_audit(ctx: Context) -> dict:
+    rows = list(read_jsonl(ctx.path("eval_base.jsonl"))) + list(read_jsonl(ctx.path("eval_tuned.jsonl")))
+    return {"recorded_audit": audit_recorded(rows)}
 
 
-def _stage_capability(ctx: Context) -> dict:
-    if not _has_torch():
-        return {"capability": None}
-    from empirical.model.capability import capability
-
-    c = ctx.config
-    out = {}
-    for key, adapter in (("base", None), ("fine-tuned", str(ctx.path("adapter")))):
-        out[key] = capability(c.model, adapter, c.capability_tasks, limit=c.capability_limit or None,
-                              cache=str(ctx.path(f"capability_cache_{key}")))
-    return {"capability": out}
-
-
-def _stage_audit(ctx: Context) -> dict:
-    from empirical.audit.runs import audit_recorded
-    from empirical.benchmark.files import read_jsonl
-
-    out: dict = {}
-    if _has_torch():
-        from empirical.audit.llm import audit_llm
-
-        c = ctx.config
-        out["llm_audit"] = {
-            "base": audit_llm(c.model, None, c.audit_attribute, c.audit_queries, company_seed=c.test_company_seed),
-            "fine-tuned": audit_llm(c.model, str(ctx.path("adapter")), c.audit_attribute, c.audit_queries,
-                                    company_seed=c.test_company_seed)}
-        rows = list(read_jsonl(ctx.path("eval_base.jsonl"))) + list(read_jsonl(ctx.path("eval_tuned.jsonl")))
-        out["recorded_audit"] = audit_recorded(rows)
-    return out
-
-
-def _stage_figures(ctx: Context) -> dict:
-    from empirical.pipeline.figures import make_all, run_summary
-
-    summary = run_summary({**ctx.results, "config": ctx.config_json})
+def _summary(ctx: Context) -> dict:
+    results = collect(ctx)
+    summary = run_summary(results)
     with atomic_write(ctx.path("summary.json")) as fh:
         json.dump(summary, fh, indent=1)
-    return {"figures": [str(p) for p in make_all(ctx.path("figures"), summary)], "summary": summary}
+    write_figure_data(figure_data(summary), ctx.path("figure_data"))
+    return {"summary": summary}
+
+
+def _figures(ctx: Context) -> dict:
+    return {"figures": [str(p) for p in draw_all(ctx.path("figure_data"), ctx.path("figures"))]}
+
+
+_MODEL_KEYS = ("model",)
+_TEST = ("test_company_seed", "test_questionnaire_seeds", "style")
+
+
+def _eval_files(which: str) -> Callable[[RunConfig], tuple[str, ...]]:
+    return lambda c: (f"{OURS[which]}.answers.jsonl", f"{OURS[which]}.jsonl")
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("bounds", _stage_bounds),
-    Stage("companies", _stage_companies),
-    Stage("questionnaires", _stage_questionnaires),
-    Stage("reference_scores", _stage_reference_scores),
-    Stage("eval_base", _stage_eval_base),
-    Stage("finetune", _stage_finetune),
-    Stage("eval_tuned", _stage_eval_tuned),
-    Stage("capability", _stage_capability),
-    Stage("audit", _stage_audit),
-    Stage("figures", _stage_figures),
+    Stage("bounds", _bounds, ("epsilons", "deltas", "groups")),
+    Stage("companies", _companies, ("train_company_seed", "test_company_seed"),
+          outputs=lambda c: (company_file(c.train_company_seed), company_file(c.test_company_seed))),
+    Stage("questionnaires", _questionnaires, ("questionnaire_seeds", "test_questionnaire_seeds", "style"),
+          inputs=lambda c: (company_file(c.train_company_seed), company_file(c.test_company_seed)),
+          outputs=lambda c: tuple(train_queries_file(c, s) for s in c.questionnaire_seeds) + (test_queries_file(c),)),
+    Stage("reference_scores", _reference_scores),
+    # the base model: evaluation, capability and the LLM audit share one load
+    Stage("eval_base", _evaluation("base"), (*_MODEL_KEYS, "eval_per_block"), inputs=lambda c: (test_queries_file(c),),
+          outputs=_eval_files("base"), model="base"),
+    Stage("capability_base", _capability("base"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"), model="base"),
+    Stage("audit_base", _llm_audit("base"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
+          model="base"),
+    Stage("finetune", _finetune, (*_MODEL_KEYS, "finetune_preset", "train_company_seed", "questionnaire_seeds", "style"),
+          outputs=lambda c: (ADAPTER,), model="train"),
+    # the fine-tuned model (base + adapter): one load again
+    Stage("eval_tuned", _evaluation("fine-tuned"), (*_MODEL_KEYS, "eval_per_block"),
+          inputs=lambda c: (test_queries_file(c), ADAPTER, "eval_base.jsonl"), outputs=_eval_files("fine-tuned"),
+          model="fine-tuned"),
+    Stage("capability_tuned", _capability("fine-tuned"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"),
+          inputs=lambda c: (ADAPTER,), model="fine-tuned"),
+    Stage("audit_tuned", _llm_audit("fine-tuned"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
+          inputs=lambda c: (ADAPTER,), model="fine-tuned"),
+    Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
+    Stage("summary", _summary, ("name", "model", "finetune_preset", "style", "train_company_seed", "test_company_seed"),
+          inputs=lambda c: tuple(f"{s.name}.json" for s in STAGES[:_names().index("summary")]),
+          outputs=lambda c: ("summary.json", "figure_data")),
+    Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),
 )
+
+
+def _names() -> list[str]:
+    return [s.name for s in STAGES]
+
+
+def collect(ctx: Context, upto: str = "summary") -> dict:
+    """The results of every stage before ``upto``, merged (``capability`` and ``llm_audit`` per model), with the
+    configuration and the stages' wall times."""
+    results: dict = {}
+    seconds: dict = {}
+    for s in STAGES:
+        if s.name == upto:
+            break
+        for k, v in ctx.read(s.name).items():
+            if k in ("capability", "llm_audit") and isinstance(v, dict):
+                results.setdefault(k, {}).update(v)
+            else:
+                results[k] = v
+        marker = ctx.path(f"{s.name}.done.json")
+        if marker.is_file():
+            seconds[s.name] = json.loads(marker.read_text(encoding="utf-8"))["seconds"]
+    results["config"] = json.loads(json.dumps(asdict(ctx.config)))
+    results["stage_seconds"] = seconds
+    return results
 
 
 def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], None] = print) -> dict:
     """Run (or resume) every stage; returns the merged results, also written to ``results.json``."""
     root = Path(runs_dir) / config.name
     root.mkdir(parents=True, exist_ok=True)
-    cfg = json.loads(json.dumps(asdict(config)))
-    ctx = Context(config, root, config_json=cfg)
-    timings = {}
+    ctx = Context(config, root)
+    train = has_train_extra()
+    n = len(STAGES)
     for i, stage in enumerate(STAGES, 1):
+        if stage.model and not train:
+            _write_results(ctx, stage, {}, 0.0, {"skipped": "train extra not installed"})
+            log(f"[{i}/{n}] {stage.name}: skipped (train extra not installed)")
+            continue
+        key = stage.key(config, root)
         marker = root / f"{stage.name}.done.json"
-        if marker.is_file():
-            done = json.loads(marker.read_text())
-            if done.get("config") == cfg:
-                log(f"[{i}/{len(STAGES)}] {stage.name}: done before ({done['seconds']:.1f}s), skipped")
-                ctx.results.update(done["results"])
-                timings[stage.name] = done["seconds"]
-                continue
-        log(f"[{i}/{len(STAGES)}] {stage.name} …")
+        outputs = [f"{stage.name}.json", *stage.outputs(config)]
+        if _valid(marker, key, root, outputs):
+            log(f"[{i}/{n}] {stage.name}: done before, skipped")
+            continue
+        log(f"[{i}/{n}] {stage.name} …")
         t = time.perf_counter()
         res = stage.run(ctx)
         dt = time.perf_counter() - t
-        with atomic_write(marker) as fh:
-            json.dump({"config": cfg, "seconds": dt, "results": res}, fh)
-        ctx.results.update(res)
-        timings[stage.name] = dt
-        log(f"[{i}/{len(STAGES)}] {stage.name}: {dt:.1f}s")
-    ctx.results["stage_seconds"] = timings
-    ctx.results["config"] = cfg
+        _write_results(ctx, stage, res, dt, {"key": key}, outputs)
+        log(f"[{i}/{n}] {stage.name}: {dt:.1f}s")
+    results = collect(ctx, upto="")
     with atomic_write(root / "results.json") as fh:
-        json.dump(ctx.results, fh, indent=2)
-    from empirical.pipeline.report import write_report
+        json.dump(results, fh, indent=2)
+    write_report(results, root)
+    return results
 
-    write_report(ctx.results, root)
-    return ctx.results
+
+def _write_results(ctx: Context, stage: Stage, res: dict, seconds: float, marker: dict, outputs: list[str] = ()) -> None:
+    """``<stage>.json``, then the marker with the digest of every output (so a changed or missing output reruns)."""
+    with atomic_write(ctx.path(f"{stage.name}.json")) as fh:
+        json.dump(res, fh, indent=1)
+    digests = {o: _digest(ctx.path(o)) for o in outputs}
+    with atomic_write(ctx.path(f"{stage.name}.done.json")) as fh:
+        json.dump({**marker, "outputs": digests, "seconds": seconds}, fh)
+
+
+def _valid(marker: Path, key: str, root: Path, outputs: list[str]) -> bool:
+    """The marker names this key and every output is as the stage left it."""
+    if not marker.is_file():
+        return False
+    try:
+        done = json.loads(marker.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    if done.get("key") != key:
+        return False
+    recorded = done.get("outputs") or {}
+    return all(o in recorded and recorded[o] == _digest(root / o) for o in outputs)
+
+
+def _plain(x):
+    return list(x) if isinstance(x, tuple) else x
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, or of a folder's files (names and contents; checkpoints excluded); "-" if absent."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(p for p in path.rglob("*") if p.is_file() and "checkpoints" not in p.relative_to(path).parts):
+            h.update(str(f.relative_to(path)).encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+        return h.hexdigest()
+    return "-"
+

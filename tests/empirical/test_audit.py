@@ -9,7 +9,8 @@ import pytest
 
 from empirical.audit.estimators import audit_counts, best_certifiable_epsilon, min_queries
 from empirical.audit.mechanisms import GeometricNoise, Leaky, PerfectGuard, RandomizedResponse
-from empirical.audit.runs import audit_recorded, simulate, validation_table
+from empirical.audit.recorded import audit_recorded
+from empirical.audit.simulated import simulate, validation_table
 from empirical.audit.standard import Bonferroni, Split, best_threshold_membership, epsilon_lb_membership, epsilon_lb_one_run
 from empirical.cli.main import main
 

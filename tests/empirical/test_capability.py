@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from empirical.model.capability import BUNDLED, TAG, parse_tasks, summarise, task_dir
+from empirical.benchmark.resources import capability_task_dir as task_dir
+from empirical.model.capability import BUNDLED, TAG, parse_tasks, summarise
 
 
 def _utils():
@@ -132,12 +133,13 @@ def _manual_mc_accuracy(model, tok, docs):
 
 def test_capability_on_tiny_model_offline(tiny, monkeypatch):
     from empirical.model.capability import capability
-    from empirical.model.loading import load_model
+    from empirical.model.loading import load
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    model, tok = load_model(str(tiny), quantize=False)
-    res = capability(str(tiny), tasks=TAG, limit=12, batch_size=4, loaded=(model, tok))
+    lm = load(str(tiny), quantize=False)
+    model, tok = lm.model, lm.tokenizer
+    res = capability(lm, TAG, limit=12, batch_size=4)
     assert set(res["tasks"]) == set(BUNDLED) and all(t["n"] == 12 for t in res["tasks"].values())
     want = _manual_mc_accuracy(model, tok, _items("commonsense.jsonl")[:12])
     assert res["tasks"]["sensaware_commonsense"]["metrics"]["acc"] == pytest.approx(want)

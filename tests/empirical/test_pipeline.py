@@ -1,14 +1,24 @@
-"""`sensaware run` stages: outputs, resumption, and a report whose numbers come from results.json."""
+"""`sensaware run` stages: declared files, hashed resumption, and a report whose numbers come from results.json."""
 
 import json
 from dataclasses import replace
 
+from empirical.benchmark.company import build_company
+from empirical.benchmark.files import read_jsonl
+from empirical.benchmark.questionnaire import generate
 from empirical.pipeline import stages as pipeline
+
+
+def _spy(monkeypatch, called):
+    def wrap(s):
+        return replace(s, run=lambda ctx, s=s: called.append(s.name) or s.run(ctx))
+
+    monkeypatch.setattr(pipeline, "STAGES", tuple(wrap(s) for s in pipeline.STAGES))
 
 
 def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     # the model stages are covered on the tiny model in test_training.py; here: the torch-free path
-    monkeypatch.setattr(pipeline, "_has_torch", lambda: False)
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: False)
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="t", questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,),
                   groups=(10,))
     logs: list[str] = []
@@ -17,6 +27,7 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     assert (root / "results.json").is_file() and (root / "report.md").is_file()
     assert json.loads((root / "results.json").read_text())["bounds"][0]["advantage_bound"] == res["bounds"][0][
         "advantage_bound"]
+    assert json.loads((root / "bounds.json").read_text())["bounds"] == res["bounds"]  # each stage's own file
     report = (root / "report.md").read_text()
     assert f"{res['bounds'][0]['advantage_bound']:.6f}" in report
     gpt = res["reference_models"]["GPT-4o"]["correct"]
@@ -25,26 +36,51 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == 5
     assert "Headline" not in report  # no model stages, no headline table
 
-    called = []
-    monkeypatch.setattr(pipeline, "STAGES", tuple(pipeline.Stage(s.name, lambda ctx, s=s: called.append(s.name) or {})
-                                                  for s in pipeline.STAGES))
-    logs.clear()
+    called: list[str] = []
+    _spy(monkeypatch, called)
     pipeline.run(cfg, tmp_path, log=logs.append)
-    assert called == [] and all("skipped" in m for m in logs)
+    assert called == []  # nothing changed: every stage skipped
+    # a changed ε list reruns the bounds and what reads them (the summary); the figures' data did not change
     pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
-    assert called == [s.name for s in pipeline.STAGES]  # a changed config reruns
+    assert called == ["bounds", "summary"]
+    assert json.loads((root / "results.json").read_text())["bounds"][0]["epsilon"] == 2.0
+    assert "| 2 | 0 | 10 |" in (root / "report.md").read_text()
+    # a changed input file reruns its readers: the held-out company edited by hand
+    called.clear()
+    (root / "bounds.done.json").unlink()  # a lost marker reruns that stage only (same output, same hash downstream)
+    pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
+    assert called == ["bounds"]
+    called.clear()
+    csv = root / "company_seed3.csv"
+    csv.write_text(csv.read_text().replace("Married-civ-spouse", "Divorced", 1))
+    pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
+    # the companies stage sees its output changed and rewrites it; the questionnaires then read the same company
+    assert called == ["companies"] and csv.read_text().count("Divorced") > 0
+    called.clear()
+    (root / "figures" / "a_bounds.png").unlink()  # a missing output reruns its stage
+    pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
+    assert called == ["figures"] and (root / "figures" / "a_bounds.png").is_file()
+
+
+def test_stage_specs_are_consistent():
+    cfg = pipeline.PRESETS["cpu-demo"]
+    fields = set(pipeline.RunConfig.__dataclass_fields__)
+    written: set[str] = set()
+    for s in pipeline.STAGES:
+        assert set(s.keys) <= fields, s.name
+        # every input is written by an earlier stage (its declared outputs or its <stage>.json)
+        assert set(s.inputs(cfg)) <= written, (s.name, set(s.inputs(cfg)) - written)
+        written |= set(s.outputs(cfg)) | {f"{s.name}.json"}
 
 
 def test_several_held_out_questionnaires(tmp_path):
     # the paper evaluates 3 held-out questionnaires x 3,500 = 10,500 queries; here 2: one file, all rows, in order
-    from empirical.benchmark.files import read_jsonl
-
     assert pipeline.PRESETS["paper"].test_questionnaire_seeds == (0, 1, 2) and pipeline.PRESETS["paper"].eval_per_block == 0
     cfg = replace(pipeline.PRESETS["cpu-demo"], questionnaire_seeds=(0,), test_questionnaire_seeds=(0, 1))
     ctx = pipeline.Context(cfg, tmp_path)
-    pipeline._stage_companies(ctx)
-    files = pipeline._stage_questionnaires(ctx)["questionnaires"]
-    both = list(read_jsonl(pipeline._test_queries(ctx)))
-    parts = [list(read_jsonl(tmp_path / f"test_queries_c3_q{s}.jsonl.gz")) for s in (0, 1)]
+    pipeline._companies(ctx)
+    files = pipeline._questionnaires(ctx)["questionnaires"]
+    both = list(read_jsonl(tmp_path / pipeline.test_queries_file(cfg)))
+    parts = [list(generate(build_company(3), s, "compact")) for s in (0, 1)]
     assert files["test_queries_c3_q0-1.jsonl.gz"] == 7000 and both == parts[0] + parts[1]
     assert len({r["id"] for r in both}) == 7000 and {r["questionnaire_seed"] for r in both} == {0, 1}

@@ -6,8 +6,10 @@ import re
 import pytest
 from scipy.stats import beta, binomtest
 
-from empirical.pipeline.figures import bundled_results, make_all
+from empirical.benchmark.resources import bundled_results
+from empirical.pipeline.figures import draw_all
 from empirical.pipeline.report import blocks, to_html, to_markdown
+from empirical.pipeline.summary import figure_data
 
 
 def _cp(k, n):
@@ -20,7 +22,7 @@ def _cp(k, n):
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     res = bundled_results()
-    figs = make_all(root / "figures")
+    figs = draw_all(figure_data(), root / "figures")
     bl = blocks(res, figs)
     return res, to_markdown(bl, root), to_html(bl)
 

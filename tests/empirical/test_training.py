@@ -96,7 +96,15 @@ def test_finetune_loss_falls_and_resume_equals_uninterrupted(tiny, tmp_path):
     cfg = tiny_cfg(tiny, max_steps=6, save_steps=2)
     full = finetune(cfg, tmp_path / "a")
     assert full["loss_curve"][-1][1] < full["loss_curve"][0][1]
-    part = finetune(cfg, tmp_path / "b", stop_after_steps=2)
+    from transformers import TrainerCallback
+
+    class Stop(TrainerCallback):  # an interruption after two optimiser steps (the checkpoint is saved)
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step >= 2:
+                control.should_training_stop = True
+                control.should_save = True
+
+    part = finetune(cfg, tmp_path / "b", callbacks=[Stop()])
     assert part.get("interrupted") and not (tmp_path / "b" / "adapter_config.json").exists()
     resumed = finetune(cfg, tmp_path / "b")
     assert resumed["resumed_from"] and resumed["global_step"] == 6
@@ -112,27 +120,30 @@ def test_finetune_loss_falls_and_resume_equals_uninterrupted(tiny, tmp_path):
 
 
 def test_new_tokens_only_and_evaluation_resume(tiny, tmp_path):
-    from empirical.model.generate import evaluate, generate_batch
+    from empirical.model.generate import generate_batch
+    from empirical.model.loading import load
+    from empirical.pipeline.evaluate import answers_path_for, evaluate
 
-    model, tok = load_model(str(tiny), quantize=False)
-    model.eval()
+    lm = load(str(tiny), quantize=False)
+    tok = lm.tokenizer
     q = next(generate(build_company(3), 0, "compact", per_block=1))
-    ans = generate_batch(model, tok, [q["messages"]], 5)[0]
+    ans = generate_batch(lm, [q["messages"]], 5)[0]
     assert "Answer from the context" not in ans and len(tok(ans, add_special_tokens=False)["input_ids"]) <= 5
     qpath = tmp_path / "q.jsonl"
     with open(qpath, "w") as fh:
         for row in generate(build_company(3), 0, "compact", per_block=2):
             fh.write(json.dumps(row) + "\n")
     out = tmp_path / "o.jsonl"
-    res = evaluate(str(tiny), str(qpath), str(out), batch_size=4, max_new_tokens=4, limit_per_block=1,
-                   quantize=False, loaded=(model, tok))
+    res = evaluate(lm, qpath, out, batch_size=4, max_new_tokens=4, limit_per_block=1)
     assert res["n"] == 14
-    with open(out, "ab") as fh:
+    answers = answers_path_for(out)
+    with open(answers, "ab") as fh:
         fh.write(b'{"id": "half-writ')  # a crash mid-write
-    res2 = evaluate(str(tiny), str(qpath), str(out), batch_size=4, max_new_tokens=4, limit_per_block=2,
-                    quantize=False, loaded=(model, tok))
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    res2 = evaluate(lm, qpath, out, batch_size=4, max_new_tokens=4, limit_per_block=2)
+    rows = [json.loads(line) for line in answers.read_text().splitlines()]
     assert res2["n"] == 28 and len(rows) == 28 and len({r["id"] for r in rows}) == 28
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in graded] == [r["id"] for r in rows] and all(r["label"] in (1, 2, 3, -1) for r in graded)
 
 
 def test_bad_model_inputs(tmp_path):
@@ -194,8 +205,9 @@ def test_llm_audit_on_neighbouring_inputs(tiny):
     marital = DISCRETISATIONS["marital_status"]
     assert decode_answer("She is listed as Married-spouse-absent.", marital) == 5
     assert decode_answer("I cannot tell you that.", marital) is None
-    model, tok = load_model(str(tiny), quantize=False)
-    res = audit_llm(str(tiny), None, "marital_status", 8, seed=1, max_new_tokens=4, loaded=(model, tok))
+    from empirical.model.loading import load
+
+    res = audit_llm(load(str(tiny), quantize=False), "marital_status", 8, seed=1, max_new_tokens=4)
     assert res["queries"] == 8 and res["groups"] == 7 and 0 <= res["success"] <= 1
 
 
@@ -242,4 +254,4 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path):
     assert again["finetune"]["global_step"] == res["finetune"]["global_step"]
     ctx = pipeline.Context(replace(cfg, questionnaire_seeds=(1,)), root)
     with pytest.raises(ValueError, match="different recipe.*questionnaire_seeds"):
-        pipeline._stage_finetune(ctx)
+        pipeline._finetune(ctx)
