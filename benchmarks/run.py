@@ -104,7 +104,7 @@ def bench_benchmark(quick: bool) -> None:
 
 
 def bench_audit(quick: bool) -> None:
-    from empirical.audit.runs import validation_table
+    from empirical.audit.simulated import validation_table
 
     audits = 100 if quick else 500
     t = time.perf_counter()
