@@ -33,7 +33,7 @@ import numpy as np
 
 from theory.dp_to_tv import _eta
 from theory.prior_aware import _optimal
-from theory.tight_gary import _success
+from theory.tight_gary import _advantage, _success
 from theory.validate import check_delta, check_epsilon, check_groups, check_positive_int, check_prior, check_unit_interval
 
 METHODS = ("privacy_profile", "group_privacy")
@@ -193,7 +193,10 @@ def _profile_result(e: np.ndarray, d: np.ndarray, g: int, w: np.ndarray | None) 
     s = _success_bound(e, d, g, w)
     i = int(np.argmin(s))
     succ = float(s[i])
-    adv = min(1.0, max(0.0 if w is None else -1.0 / (g - 1), (g * succ - 1.0) / (g - 1.0)))
+    if w is None:
+        adv = float(_advantage(e[i], d[i], float(g)))
+    else:
+        adv = min(1.0, max(-1.0 / (g - 1), (g * succ - 1.0) / (g - 1.0)))
     return ProfileBound(g, float(e[i]), float(d[i]), float(np.min(_eta(e, d))), succ, adv, int(e.size),
                         None if w is None else tuple(float(x) for x in w))
 

@@ -6,49 +6,74 @@ import argparse
 import sys
 
 from empirical.cli.common import Command, dump_json, float_list
-from empirical.verify import COQ_INSTALL, format_report, verify
-from theory import dpsgd_sa_bound, epsilon_lower_bound, sa_bound
-from theory.validate import check_groups
+
+
+def _profile(text: str) -> list[tuple[float, float]]:
+    """``"0:0.3,1:0.05,inf:0"`` → ``[(0.0, 0.3), (1.0, 0.05), (inf, 0.0)]`` (an argparse type)."""
+    try:
+        pairs = [tuple(float(v) for v in item.split(":")) for item in text.split(",") if item.strip()]
+    except ValueError:
+        pairs = []
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise argparse.ArgumentTypeError(f"expected comma-separated epsilon:delta pairs (e.g. 0:0.3,1:0.05), got {text!r}")
+    return pairs  # type: ignore[return-value]
 
 
 def _configure_bound(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epsilon", type=float, help="ε >= 0 of the (ε, δ)-DP guarantee")
-    p.add_argument("--delta", type=float, default=0.0, help="δ in [0, 1] (default 0)")
+    p.add_argument("--epsilon", type=float, help="ε >= 0 of the (ε, δ)-DP guarantee (inf allowed)")
+    p.add_argument("--delta", type=float, default=None, help="δ in [0, 1] (default 0; DP-SGD group_privacy: required)")
     p.add_argument("--groups", type=float, required=True, help="G >= 2, values of the sensitive attribute")
-    p.add_argument("--prior", type=float_list, help="prior p1,...,pG (sums to 1 within 1e-9); default uniform")
+    p.add_argument("--prior", type=float_list, help="prior p1,...,pG (sums to 1 within 1e-9, renormalised); "
+                   "default uniform")
     p.add_argument("--invert", action="store_true", help="from an observed --advantage to the ε lower bound")
-    p.add_argument("--advantage", type=float, help="observed normalised advantage (with --invert)")
+    p.add_argument("--advantage", type=float, help="observed normalised advantage in [-1/(G-1), 1] (with --invert)")
+    p.add_argument("--profile", type=_profile, help="the mechanism's replace-one privacy profile as "
+                   "epsilon:delta pairs, e.g. 0:0.3,1:0.05,4:1e-6; the bound is the best over its points")
     p.add_argument("--noise-multiplier", type=float, help="DP-SGD noise multiplier σ")
     p.add_argument("--sampling-rate", type=float, help="DP-SGD Poisson sampling rate q")
     p.add_argument("--steps", type=float, help="DP-SGD steps T")
-    p.add_argument("--accountant", choices=("rdp", "pld"), default="rdp", help="dp-accounting method (default rdp)")
+    p.add_argument("--method", choices=("privacy_profile", "group_privacy"), default="privacy_profile",
+                   help="DP-SGD: the replace-one privacy profile from the PLD accountant (default), or an add/remove "
+                   "(ε, δ) converted by group privacy (2ε, (1 + e^ε)δ)")
+    p.add_argument("--accountant", choices=("rdp", "pld"), default=None,
+                   help="dp-accounting method for --method group_privacy (default rdp); the profile always uses pld")
     p.add_argument("--json", action="store_true", help="print one JSON object with stable keys")
 
 
 def _run_bound(args: argparse.Namespace) -> int:
+    from theory import dpsgd_sa_bound, epsilon_lower_bound, profile_sa_bound, sa_bound
+    from theory.validate import check_groups
+
     g = check_groups(args.groups)
+    delta = 0.0 if args.delta is None else args.delta
     dpsgd = [args.noise_multiplier, args.sampling_rate, args.steps]
     if args.invert:
         if args.advantage is None:
             raise ValueError("`--advantage` is required with --invert (a number in [-1/(G-1), 1]).")
-        eps = epsilon_lower_bound(args.advantage, args.delta, g)
-        out = {"advantage": args.advantage, "delta": args.delta, "groups": g, "epsilon_lower_bound": eps,
-               "method": "inversion of tight_gary (result 6)" + (" = eta (result 3)" if g == 2 else "")}
+        eps = epsilon_lower_bound(args.advantage, delta, g, prior=args.prior)
+        method = ("inversion of the exact optimum for the prior (result 7)" if args.prior is not None else
+                  "inversion of tight_gary (result 6)" + (" = eta (result 3)" if g == 2 else ""))
+        out = {"advantage": args.advantage, "delta": delta, "groups": g, "epsilon_lower_bound": eps, "method": method,
+               "prior": args.prior}
+    elif args.profile is not None:
+        if args.epsilon is not None or any(v is not None for v in dpsgd):
+            raise ValueError("`--profile` replaces --epsilon and the DP-SGD flags; give only one of them.")
+        out = profile_sa_bound(args.profile, groups=g, prior=args.prior).to_dict()
+        out["method"] = "privacy_profile (user-supplied (epsilon, delta) pairs; best point)"
     elif any(v is not None for v in dpsgd):
         if any(v is None for v in dpsgd):
             raise ValueError("`--noise-multiplier`, `--sampling-rate` and `--steps` must be given together.")
-        if args.delta <= 0:
-            raise ValueError(f"`--delta` must lie in (0, 1) with an accountant. Found {args.delta!r}.")
-        guar = dpsgd_sa_bound(args.noise_multiplier, args.sampling_rate, args.steps, args.delta, g, args.accountant)
-        out = sa_bound(guar.replace_epsilon, guar.replace_delta, g, args.prior)
-        out.update(epsilon=guar.epsilon, delta=guar.delta, replace_epsilon=guar.replace_epsilon,
-                   replace_delta=guar.replace_delta, accountant=args.accountant,
-                   noise_multiplier=args.noise_multiplier, sampling_rate=args.sampling_rate, steps=int(args.steps),
-                   method=out["method"] + " at the replace-one (ε, δ) from group privacy (result 8)")
+        if args.method == "privacy_profile" and args.accountant == "rdp":
+            raise ValueError("`--accountant` rdp gives no privacy profile: use --method group_privacy with it.")
+        accountant = args.accountant or ("pld" if args.method == "privacy_profile" else "rdp")
+        out = dpsgd_sa_bound(noise_multiplier=args.noise_multiplier, sampling_rate=args.sampling_rate, steps=args.steps,
+                             groups=g, delta=args.delta, prior=args.prior, method=args.method,
+                             accountant=accountant).to_dict()
     else:
         if args.epsilon is None:
-            raise ValueError("`--epsilon` is required (a number >= 0), unless --invert or DP-SGD flags are given.")
-        out = sa_bound(args.epsilon, args.delta, g, args.prior)
+            raise ValueError("`--epsilon` is required (a number >= 0), unless --invert, --profile or DP-SGD flags are "
+                             "given.")
+        out = sa_bound(epsilon=args.epsilon, delta=delta, groups=g, prior=args.prior).to_dict()
     if args.json:
         print(dump_json(out))
     else:
@@ -59,13 +84,13 @@ def _run_bound(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def _configure_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-tests", action="store_true", help="skip the property tests (proofs and certificates only)")
 
 
 def _run_verify(args: argparse.Namespace) -> int:
+    from empirical.verify import COQ_INSTALL, format_report, verify
+
     try:
         rep = verify(run_property_tests=not args.no_tests)
     except FileNotFoundError as exc:
