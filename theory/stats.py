@@ -1,4 +1,4 @@
-"""Binomial confidence intervals and the exact McNemar test.
+"""Binomial confidence intervals and the exact McNemar test (scipy.stats is imported on first use: it is slow to load).
 
 * Clopper–Pearson (exact): ``[B(α/2; k, n−k+1), B(1−α/2; k+1, n−k)]`` with Beta quantiles B, and the
   explicit k = 0 and k = n cases; one-sided limits use α instead of α/2.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import beta, binom, norm
 
 
 def _check(k: int, n: int, confidence: float) -> None:
@@ -24,6 +23,8 @@ def _check(k: int, n: int, confidence: float) -> None:
 
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Exact two-sided interval for a binomial proportion k/n."""
+    from scipy.stats import beta
+
     _check(k, n, confidence)
     a = 1.0 - confidence
     lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
@@ -33,18 +34,24 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
 
 def clopper_pearson_lower(k: int, n: int, confidence: float = 0.95) -> float:
     """One-sided exact lower confidence limit: Pr(p ≥ limit) ≥ confidence."""
+    from scipy.stats import beta
+
     _check(k, n, confidence)
     return 0.0 if k == 0 else float(beta.ppf(1.0 - confidence, k, n - k + 1))
 
 
 def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
     """One-sided exact upper confidence limit."""
+    from scipy.stats import beta
+
     _check(k, n, confidence)
     return 1.0 if k == n else float(beta.ppf(confidence, k + 1, n - k))
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval."""
+    from scipy.stats import norm
+
     _check(k, n, confidence)
     z = float(norm.ppf(1 - (1 - confidence) / 2))
     p = k / n
@@ -60,4 +67,6 @@ def mcnemar_exact(b: int, c: int) -> float:
         raise ValueError(f"`b` and `c` must be counts >= 0. Found {b!r}, {c!r}.")
     if b + c == 0:
         return 1.0
+    from scipy.stats import binom
+
     return float(min(1.0, 2.0 * binom.cdf(min(b, c), b + c, 0.5)))

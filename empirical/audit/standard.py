@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import binom
 
 from theory import tight_gary_success
 from theory.stats import clopper_pearson
@@ -68,6 +66,9 @@ def epsilon_lb_one_run(correct: int, guesses: int, p_value: float = 0.05, delta:
         raise ValueError(f"`p_value` must lie in (0, 1). Found {p_value!r}.")
     if guesses < 1 or not 0 <= correct <= guesses:
         raise ValueError(f"need 0 <= correct <= guesses and guesses >= 1. Found {correct}/{guesses}.")
+
+    from scipy.optimize import brentq
+    from scipy.stats import binom
 
     def tail(eps: float) -> float:
         q = float(tight_gary_success(eps, 0.0, g))  # the per-guess success of an ε-DP mechanism (tight G-ary bound)
