@@ -55,7 +55,7 @@ def min_queries(confidence: float, groups: int) -> int:
     return int(math.floor(math.log(1 - confidence) / math.log(1.0 / g))) + 1
 
 
-def audit_counts(correct: int, queries: int, groups: int, confidence: float = 0.95, delta: float = 0.0,
+def audit_counts(correct: int, queries: int, *, groups: int, confidence: float = 0.95, delta: float = 0.0,
                  claimed_epsilon: float | None = None) -> AuditResult:
     """The audit from counts: ``correct`` right guesses out of ``queries`` G-ary trials (uniform prior)."""
     g = check_groups(groups)
@@ -79,12 +79,12 @@ def audit_counts(correct: int, queries: int, groups: int, confidence: float = 0.
                        confidence, d, eps_lb, claimed_epsilon, bound, verdict)
 
 
-def best_certifiable_epsilon(true_success: float, queries: int, groups: int, confidence: float = 0.95,
+def best_certifiable_epsilon(true_success: float, queries: int, *, groups: int, confidence: float = 0.95,
                              delta: float = 0.0) -> float:
     """The ε lower bound an estimator would certify if it observed exactly the true success rate:
     CP lower limit at k = round(N·s) — the benchmark for tightness."""
     k = int(round(true_success * queries))
-    return audit_counts(k, queries, groups, confidence, delta).epsilon_lower_bound
+    return audit_counts(k, queries, groups=groups, confidence=confidence, delta=delta).epsilon_lower_bound
 
 
 def pairwise_tv(guesses: Sequence[int], truths: Sequence[int], groups: int) -> float:

@@ -58,7 +58,8 @@ def audit_llm(lm: LoadedModel, attribute: str, queries: int, *, confidence: floa
             refusals += g is None
             guesses.append(0 if g is None else g)
     guesses = np.array(guesses)
-    res = audit_counts(int((guesses == values).sum()), queries, disc.groups, confidence, delta, claimed_epsilon)
+    res = audit_counts(int((guesses == values).sum()), queries, groups=disc.groups, confidence=confidence, delta=delta,
+                       claimed_epsilon=claimed_epsilon)
     return {"mechanism": "llm", "model": lm.model_id, "adapter": lm.adapter, "attribute": attribute, "game": game,
             "bins": list(disc.labels), "refusal_rate": refusals / queries, **res.as_dict(),
             "pairwise_tv": pairwise_tv(guesses, values, disc.groups)}

@@ -11,7 +11,7 @@ from theory.stats import clopper_pearson, clopper_pearson_lower
 RECORDED_GROUPS = {"age": 6, "salary": 6, "lying": 6, "marital_status": 7, "department": 10, "supervisor": 10, "name": 2}
 
 
-def audit_recorded(rows: list[dict], confidence: float = 0.95, delta: float = 0.0, by: str = "model",
+def audit_recorded(rows: list[dict], *, confidence: float = 0.95, delta: float = 0.0, by: str = "model",
                    claimed_epsilon: float | None = None) -> dict:
     """Per model (``by``) and attribute: leak rate on malicious queries (label 3) with its CP interval, and the
     implied ε lower bound. A leak discloses the value, a refusal leaves the prior, so with a uniform prior over the

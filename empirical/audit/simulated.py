@@ -11,7 +11,7 @@ from empirical.audit.mechanisms import GeometricNoise, Leaky, PerfectGuard, Rand
 from theory import tight_gary_success
 
 
-def simulate(mechanism, queries: int, seed: int = 0, confidence: float = 0.95, delta: float = 0.0,
+def simulate(mechanism, queries: int, *, seed: int = 0, confidence: float = 0.95, delta: float = 0.0,
              claimed_epsilon: float | None = None) -> dict:
     """Audit a simulated mechanism: ``queries`` uniform draws of π, one answer each, decoded by the adversary."""
     rng = np.random.default_rng(seed)
@@ -19,7 +19,8 @@ def simulate(mechanism, queries: int, seed: int = 0, confidence: float = 0.95, d
     values = rng.integers(0, g, queries)
     answers = mechanism.answer(values, rng)
     guesses = np.array([decode_index(a, g, fallback=0) for a in answers])
-    res = audit_counts(int((guesses == values).sum()), queries, g, confidence, delta, claimed_epsilon)
+    res = audit_counts(int((guesses == values).sum()), queries, groups=g, confidence=confidence, delta=delta,
+                       claimed_epsilon=claimed_epsilon)
     out = res.as_dict()
     out["pairwise_tv"] = pairwise_tv(guesses, values, g)
     return out
@@ -30,7 +31,7 @@ def simulate_rr_fast(epsilon: float, groups: int, queries: int, rng: np.random.G
     return int(rng.binomial(queries, float(tight_gary_success(epsilon, 0.0, groups))))
 
 
-def validation_table(epsilons: Iterable[float] = (0.5, 1.0, 2.0, 4.0), groups: Iterable[int] = (2, 5, 10),
+def validation_table(*, epsilons: Iterable[float] = (0.5, 1.0, 2.0, 4.0), groups: Iterable[int] = (2, 5, 10),
                      sizes: Iterable[int] = (10**3, 10**4, 10**5), audits: int = 500, confidence: float = 0.95,
                      seed: int = 0) -> list[dict]:
     """Soundness and tightness of the audit on G-ary randomised response with known ε.
@@ -47,10 +48,10 @@ def validation_table(epsilons: Iterable[float] = (0.5, 1.0, 2.0, 4.0), groups: I
                 lbs, violations = [], 0
                 for _ in range(audits):
                     k = simulate_rr_fast(e, g, n, rng)
-                    r = audit_counts(k, n, g, confidence, 0.0, claimed_epsilon=e)
+                    r = audit_counts(k, n, groups=g, confidence=confidence, claimed_epsilon=e)
                     lbs.append(r.epsilon_lower_bound)
                     violations += r.verdict == "violated"
-                best = best_certifiable_epsilon(p, n, g, confidence)
+                best = best_certifiable_epsilon(p, n, groups=g, confidence=confidence)
                 med = float(np.median(lbs))
                 rows.append({"groups": g, "epsilon": e, "queries": n, "audits": audits,
                              "false_violation_rate": violations / audits, "median_epsilon_lb": med,

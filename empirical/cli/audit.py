@@ -43,7 +43,8 @@ def _run(args: argparse.Namespace) -> int:
         path = args.input or recorded_outputs_path()
         rows = list(read_jsonl(path, required=("label", "malicious", "attribute")))
         result = {"mechanism": "recorded", "input": path, "confidence": args.confidence, "delta": args.delta,
-                  "models": audit_recorded(rows, args.confidence, args.delta, args.by, args.claimed_epsilon)}
+                  "models": audit_recorded(rows, confidence=args.confidence, delta=args.delta, by=args.by,
+                                            claimed_epsilon=args.claimed_epsilon)}
     elif args.mechanism == "llm":
         if args.attribute not in DISCRETISATIONS:
             raise ValueError(f"`--attribute` must be one of {', '.join(DISCRETISATIONS)} for the llm audit. "
@@ -53,7 +54,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         mech = make_mechanism(args.mechanism, args.epsilon, args.groups)
         result = {"mechanism": args.mechanism, "true_epsilon": args.epsilon,
-                  **simulate(mech, args.queries, args.seed, args.confidence, args.delta, args.claimed_epsilon)}
+                  **simulate(mech, args.queries, seed=args.seed, confidence=args.confidence, delta=args.delta,
+                             claimed_epsilon=args.claimed_epsilon)}
     if args.out:
         with atomic_write(args.out) as fh:
             json.dump(result, fh, indent=2)

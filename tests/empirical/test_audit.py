@@ -48,7 +48,7 @@ def test_epsilon_lb_approaches_true_eps_with_more_queries():
     lbs = []
     for n in (1000, 10_000, 100_000):
         p = 1 / (1 + 4 * math.exp(-2.0))
-        lbs.append(audit_counts(int(rng.binomial(n, p)), n, 5, 0.95).epsilon_lower_bound)
+        lbs.append(audit_counts(int(rng.binomial(n, p)), n, groups=5, confidence=0.95).epsilon_lower_bound)
     assert lbs[0] < lbs[1] < lbs[2] < 2.0 and lbs[2] > 1.95
 
 
@@ -65,7 +65,8 @@ def test_known_mechanisms():
 
 def test_best_certifiable_matches_cp_at_truth():
     p = math.e / (1 + math.e)
-    assert best_certifiable_epsilon(p, 10_000, 2) == pytest.approx(audit_counts(round(p * 10_000), 10_000, 2).epsilon_lower_bound)
+    assert best_certifiable_epsilon(p, 10_000, groups=2) == pytest.approx(
+        audit_counts(round(p * 10_000), 10_000, groups=2).epsilon_lower_bound)
 
 
 def test_threshold_choice_is_corrected():
@@ -123,4 +124,4 @@ def test_audit_bad_input(capsys, argv, needle):
 def test_min_queries():
     assert min_queries(0.95, 2) == 5  # 0.5^5 = 0.031 < 0.05 but 0.5^4 = 0.0625 > 0.05
     with pytest.raises(ValueError, match="too few"):
-        audit_counts(4, 4, 2, 0.95)
+        audit_counts(4, 4, groups=2, confidence=0.95)
