@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from tqdm import tqdm
 
 from empirical.audit.estimators import audit_counts, pairwise_tv
 from empirical.audit.neighbours import DISCRETISATIONS, Discretisation, neighbour_variants
@@ -51,6 +50,8 @@ def audit_llm(lm: LoadedModel, attribute: str, queries: int, *, confidence: floa
     for v in values:
         asker, target = sampler.unauthorised_pair()
         prompts.append(neighbour_variants(company, target["id"], asker["id"], attribute, "compact", game, rng)[int(v)])
+    from tqdm import tqdm  # slow to import (its version lookup): only when auditing
+
     guesses, refusals = [], 0
     for i in tqdm(range(0, queries, batch_size), desc=f"audit {attribute}", unit="batch"):
         for text in generate_batch(lm, prompts[i:i + batch_size], max_new_tokens):

