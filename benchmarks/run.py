@@ -134,21 +134,21 @@ def bench_qlora(quick: bool) -> None:
     from empirical.benchmark.questionnaire import generate
     from empirical.model.finetune import FinetuneConfig, PadCollator, lora_config, tokenize_examples
     from empirical.model.generate import generate_batch
-    from empirical.model.loading import EMBEDDED, linear_weight_bytes, load_model
+    from empirical.model.loading import EMBEDDED, linear_weight_bytes, load
     from empirical.model.sft import sft_example
 
     company = build_company(3)
     queries = list(generate(company, 0, "compact", per_block=2))[:16]
-    model, tok = load_model(EMBEDDED, quantize=True)
-    model.eval()
+    lm = load(EMBEDDED, quantize=True)
+    model, tok = lm.model, lm.tokenizer
     new = 30
     t = time.perf_counter()
-    generate_batch(model, tok, [q["messages"] for q in queries], new)
+    generate_batch(lm, [q["messages"] for q in queries], new)
     t_batch = time.perf_counter() - t
     n_single = 4 if quick else 16
     t = time.perf_counter()
     for q in queries[:n_single]:
-        generate_batch(model, tok, [q["messages"]], new)
+        generate_batch(lm, [q["messages"]], new)
     t_single = (time.perf_counter() - t) * len(queries) / n_single
     row(f"generation batch 16 vs one at a time ({new} new tokens)", f"{t_single / t_batch:.2f}x faster", ">= 2x (CPU)",
         t_single / t_batch >= 2)
