@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tests.theory import oracles
 from tests.theory.strategies import deltas, epsilons, moderate_epsilons, stochastic_matrices
@@ -100,3 +101,12 @@ def test_vectorised_and_large_eps():
 def test_bad_input(e, d, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         eta(e, d)
+
+
+@given(st.lists(st.tuples(epsilons, deltas), min_size=2, max_size=20))
+def test_vectorised_path_equals_mpmath_oracle(pairs):
+    # equal-shape arrays take eta's in-place fast path; each entry must match the 60-digit oracle
+    e = np.array([p[0] for p in pairs])
+    d = np.array([p[1] for p in pairs])
+    want = np.array([float(oracles.eta(a, b)) for a, b in pairs])
+    np.testing.assert_allclose(eta(e, d), want, rtol=1e-12, atol=1e-15)
