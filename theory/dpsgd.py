@@ -31,8 +31,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from theory.composition import group_privacy
 from theory.dp_to_tv import _eta
 from theory.prior_aware import _optimal
+from theory.summary import _sa_bound
 from theory.tight_gary import _advantage, _success
 from theory.validate import check_delta, check_epsilon, check_groups, check_positive_int, check_prior, check_unit_interval
 
@@ -255,9 +257,6 @@ def dpsgd_sa_bound(*, noise_multiplier: float, sampling_rate: float, steps: int,
         raise ValueError(f"`method` must be one of {METHODS}. Found {method!r}.")
     if delta is None:
         raise ValueError("`delta` is required for method='group_privacy' (a number in (0, 1)).")
-    from theory.composition import group_privacy
-    from theory.summary import _sa_bound
-
     eps = dpsgd_epsilon(noise_multiplier=sigma, sampling_rate=q, steps=t, delta=delta, accountant=accountant)
     re, rd = group_privacy(eps, delta, 2)
     b = _sa_bound(np.asarray(re), np.asarray(rd), g, w)

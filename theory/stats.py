@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 
-
 def _check(k: int, n: int, confidence: float) -> None:
     if not (isinstance(n, int) and n >= 1):
         raise ValueError(f"`n` must be an integer >= 1. Found {n!r}.")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from theory.validate import check_epsilon, check_stochastic
+from theory.validate import check_delta, check_epsilon, check_stochastic
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -70,8 +70,6 @@ def dp_delta(p, q, epsilon):
 def dp_epsilon(p, q, delta=0.0):
     """Smallest ε ≥ 0 with max(H_ε(P‖Q), H_ε(Q‖P)) ≤ δ (``inf`` if none), by bisection on the
     non-increasing map ε ↦ H_ε."""
-    from theory.validate import check_delta
-
     d = float(check_delta(delta))
     if dp_delta(p, q, 0.0) <= d:
         return 0.0
