@@ -1,7 +1,7 @@
 (** Result 3 — DP ⇒ TV: (ε, δ)-indistinguishable laws are η(ε, δ)-close in total variation,
     η(ε, δ) = (e^ε − 1 + 2δ)/(e^ε + 1), tightly (theory.dp_to_tv). *)
 Require Import Reals Lra Lia.
-Require Import SensAware.Sums.
+Require Import SensAware.Sums SensAware.Model.
 Open Scope R_scope.
 
 Definition eta (eps delta : R) : R := (exp eps - 1 + 2 * delta) / (exp eps + 1).
@@ -23,28 +23,12 @@ Proof.
   nra.
 Qed.
 
-(** Finite output spaces {0..n}: laws as functions, events as boolean functions. *)
-Definition mass (P : nat -> R) (S : nat -> bool) (n : nat) : R :=
-  sum_f_R0 (fun i => if S i then P i else 0) n.
-
-Definition tv (P Q : nat -> R) (n : nat) : R := sum_f_R0 (fun i => Rmax 0 (P i - Q i)) n.
-
-Definition dp_pair (eps delta : R) (P Q : nat -> R) (n : nat) : Prop :=
-  forall S : nat -> bool, mass P S n <= exp eps * mass Q S n + delta /\ mass Q S n <= exp eps * mass P S n + delta.
-
-Definition law (P : nat -> R) (n : nat) : Prop := (forall i, (i <= n)%nat -> 0 <= P i) /\ sum_f_R0 P n = 1.
-
-Lemma mass_compl : forall P S n, sum_f_R0 P n = 1 -> mass P (fun i => negb (S i)) n = 1 - mass P S n.
-Proof.
-  intros P S n H. unfold mass. rewrite <- H, <- sum_minus. apply sum_ext. intros i _. destruct (S i); simpl; ring.
-Qed.
-
 (** TV as the mass difference on S* = {P > Q}. *)
 Lemma tv_as_mass : forall P Q n,
   tv P Q n = mass P (fun i => if Rlt_dec (Q i) (P i) then true else false) n
            - mass Q (fun i => if Rlt_dec (Q i) (P i) then true else false) n.
 Proof.
-  intros P Q n. unfold tv, mass. rewrite <- sum_minus. apply sum_ext. intros i _.
+  intros P Q n. unfold tv, mass. rewrite <- minus_sum. apply sum_eq. intros i _.
   destruct (Rlt_dec (Q i) (P i)).
   - rewrite Rmax_right; lra.
   - rewrite Rmax_left; lra.
@@ -57,9 +41,9 @@ Proof.
   intros P Q n Hs.
   assert (E : sum_f_R0 (fun i => Rabs (P i - Q i)) n
               = 2 * tv P Q n - sum_f_R0 (fun i => P i - Q i) n).
-  { unfold tv. rewrite <- sum_scal, <- sum_minus. apply sum_ext. intros i _.
+  { unfold tv. rewrite <- sum_mult_l, <- minus_sum. apply sum_eq. intros i _.
     unfold Rmax, Rabs. destruct (Rle_dec 0 (P i - Q i)); destruct (Rcase_abs (P i - Q i)); lra. }
-  rewrite E, sum_minus, Hs. field.
+  rewrite E, minus_sum, Hs. field.
 Qed.
 
 (** Result 3 on finite spaces: pairwise (ε, δ)-DP laws have TV ≤ η(ε, δ). *)
@@ -79,10 +63,10 @@ Lemma hockey_stick_dp : forall eps delta P Q n,
   sum_f_R0 (fun i => Rmax 0 (P i - exp eps * Q i)) n <= delta ->
   forall S, mass P S n <= exp eps * mass Q S n + delta.
 Proof.
-  intros eps delta P Q n H S. unfold mass. rewrite <- sum_scal.
+  intros eps delta P Q n H S. unfold mass. rewrite <- sum_mult_l.
   assert (sum_f_R0 (fun i => if S i then P i else 0) n - sum_f_R0 (fun i => exp eps * (if S i then Q i else 0)) n
           <= sum_f_R0 (fun i => Rmax 0 (P i - exp eps * Q i)) n).
-  { rewrite <- sum_minus. apply sum_le. intros i _. destruct (S i).
+  { rewrite <- minus_sum. apply sum_Rle. intros i _. destruct (S i).
     - apply Rmax_r.
     - rewrite Rmult_0_r, Rminus_0_r. apply Rmax_l. }
   lra.

@@ -1,7 +1,9 @@
 (** Inverting the bounds (theory.inversion): ε_lb = ln((1 + (G−1)a − Gδ)/(1 − a)) is the ε at which the
-    tight G-ary advantage bound (e^ε − 1 + Gδ)/(e^ε + G − 1) equals a; for G = 2 it inverts η. *)
-Require Import Reals Lra.
-Require Import SensAware.DpToTv.
+    tight G-ary advantage bound (e^ε − 1 + Gδ)/(e^ε + G − 1) equals a; for G = 2 it inverts η.
+    [inversion_lower_bound]: an adversary of an (ε, δ)-DP mechanism that reaches normalised advantage a
+    (uniform prior) forces ε ≥ ε_lb(a, δ, G) — the empirical ε lower bound of the audit is sound. *)
+Require Import Reals Lra Lia.
+Require Import SensAware.Model SensAware.DpToTv SensAware.Advantage SensAware.TightGary.
 Open Scope R_scope.
 
 Definition gary_adv (eps delta G : R) : R := (exp eps - 1 + G * delta) / (exp eps + G - 1).
@@ -46,3 +48,46 @@ Qed.
 (** For G = 2 the tight bound is η, so the η inversion is the G = 2 case. *)
 Theorem gary_adv_binary : forall eps delta, gary_adv eps delta 2 = eta eps delta.
 Proof. intros. unfold gary_adv, eta. replace (exp eps + 2 - 1) with (exp eps + 1) by ring. reflexivity. Qed.
+
+(** Strictly increasing in ε (any real ε) when δ < 1: this is what makes ε_lb a lower bound. *)
+Theorem gary_adv_strict : forall e1 e2 delta G, 1 <= G -> delta < 1 -> e1 < e2 ->
+  gary_adv e1 delta G < gary_adv e2 delta G.
+Proof.
+  intros e1 e2 delta G HG Hd He. unfold gary_adv.
+  pose proof (exp_pos e1). pose proof (exp_increasing e1 e2 He).
+  apply (Rmult_lt_reg_r ((exp e1 + G - 1) * (exp e2 + G - 1))); [nra|].
+  replace ((exp e1 - 1 + G * delta) / (exp e1 + G - 1) * ((exp e1 + G - 1) * (exp e2 + G - 1)))
+    with ((exp e1 - 1 + G * delta) * (exp e2 + G - 1)) by (field; lra).
+  replace ((exp e2 - 1 + G * delta) / (exp e2 + G - 1) * ((exp e1 + G - 1) * (exp e2 + G - 1)))
+    with ((exp e2 - 1 + G * delta) * (exp e1 + G - 1)) by (field; lra).
+  assert (0 < G * (1 - delta) * (exp e2 - exp e1)) by (apply Rmult_lt_0_compat; [nra | lra]).
+  nra.
+Qed.
+
+(** Every adversary of a pairwise (ε, δ)-DP mechanism has advantage at most the tight bound. *)
+Theorem advantage_le_gary_adv : forall eps delta (N n : nat) (M A : nat -> nat -> R), (1 <= N)%nat ->
+  mechanism M N n -> adversary A n N -> pairwise_dp eps delta M N n ->
+  advantage (INR (S N)) (success (uniform N) M A N n) <= gary_adv eps delta (INR (S N)).
+Proof.
+  intros eps delta N n M A HN HM HA Hdp.
+  assert (HG : 2 <= INR (S N)) by (replace 2 with (INR 2) by (simpl; ring); apply le_INR; lia).
+  unfold gary_adv. rewrite <- tight_gary_advantage_form by assumption.
+  apply advantage_monotone; [assumption|]. apply tight_gary; assumption.
+Qed.
+
+(** The inversion as a lower bound: if an adversary of a pairwise (ε, δ)-DP mechanism reaches normalised
+    advantage a under the uniform prior (a < 1, δ < 1, and the logarithm's argument positive), then
+    ε ≥ ε_lb(a, δ, G). *)
+Theorem inversion_lower_bound : forall eps delta (N n : nat) (M A : nat -> nat -> R), (1 <= N)%nat ->
+  mechanism M N n -> adversary A n N -> pairwise_dp eps delta M N n -> 0 <= delta < 1 ->
+  let a := advantage (INR (S N)) (success (uniform N) M A N n) in
+  a < 1 -> 0 < (1 + (INR (S N) - 1) * a - INR (S N) * delta) / (1 - a) ->
+  eps_lb a delta (INR (S N)) <= eps.
+Proof.
+  intros eps delta N n M A HN HM HA Hdp Hd a Ha Hpos.
+  assert (HG : 2 <= INR (S N)) by (replace 2 with (INR 2) by (simpl; ring); apply le_INR; lia).
+  pose proof (advantage_le_gary_adv eps delta N n M A HN HM HA Hdp) as Hle. fold a in Hle.
+  destruct (Rle_lt_dec (eps_lb a delta (INR (S N))) eps) as [H|H]; [assumption|].
+  pose proof (gary_adv_strict eps (eps_lb a delta (INR (S N))) delta (INR (S N)) ltac:(lra) (proj2 Hd) H).
+  rewrite inversion_round_trip in H0 by (try assumption; lra). lra.
+Qed.

@@ -1,70 +1,248 @@
-"""proofs/: every Coq proof compiles with only the standard real-number axioms, no proof is admitted, the
-theorem table is current, and the sympy certificates hold (and can fail)."""
+"""proofs/: the Coq library passes the proof check (only the standard real-number axioms, every constant
+checked), every planted cheat fails it, the theorem table is current and honest, and the sympy certificates
+hold (and can fail).
+
+The check itself is empirical.verify.check_proofs; these tests plant each cheat in a copy of proofs/ and
+assert that the check fails, and which of its layers caught it."""
 
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from empirical.verify import STANDARD_REAL_AXIOMS, forbidden_in_sources, parse_assumptions
+from empirical.verify import (
+    assumption_problems,
+    check_proofs,
+    coqchk_problems,
+    declared_names,
+    forbidden_in_sources,
+    parse_assumptions,
+    verify,
+)
 from theory import certificates
 from theory.theorems import THEOREMS, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PROOFS = ROOT / "proofs"
-#: Recorded `Print Assumptions` result (Coq 8.16): the stdlib's classical Dedekind reals.
+#: The axioms of the standard library's classical Dedekind reals (Coq 8.16), typed here independently of
+#: empirical.verify: the compiled library must use exactly these.
 EXPECTED_AXIOMS = {"ClassicalDedekindReals.sig_forall_dec", "ClassicalDedekindReals.sig_not_dec",
                    "FunctionalExtensionality.functional_extensionality_dep", "Classical_Prop.classic"}
+#: CI (the env var CI set) re-checks the standard library too with coqchk; elsewhere only SensAware.*.
+FULL_COQCHK = bool(os.environ.get("CI")) or bool(os.environ.get("SENSAWARE_FULL_COQCHK"))
 
 
-def _need_coqc():
-    if shutil.which("coqc") is None:
+def _need_coq():
+    if any(shutil.which(t) is None for t in ("coqc", "coqdep", "coqchk")):
         if os.environ.get("CI"):
-            pytest.fail("coqc missing in CI: .ci/run must install Coq (apt-get install coq libcoq-stdlib)")
-        pytest.skip("coqc not installed (apt-get install coq libcoq-stdlib)")
+            pytest.fail("Coq missing in CI: .ci/run must install it (apt-get install coq libcoq-stdlib)")
+        pytest.skip("Coq not installed (apt-get install coq libcoq-stdlib); CI fails here instead of skipping")
 
 
-def test_no_admitted_or_axioms_in_sources(tmp_path):
+# ---------------------------------------------------------------- the layers, without Coq
+
+
+def test_sources_have_no_forbidden_vernacular():
     assert forbidden_in_sources(PROOFS) == []
-    res = subprocess.run(["grep", "-rE", r"Admitted|admit\.", str(PROOFS)], capture_output=True, text=True)
-    assert res.stdout == ""
-    (tmp_path / "Bad.v").write_text("(* Admitted in a comment is fine *)\nAxiom cheat : False.\nLemma x : True. Admitted.\n")
-    assert forbidden_in_sources(tmp_path) == ["Bad.v:2: Axiom", "Bad.v:3: Admitted"]
 
 
-def test_expected_axioms_are_the_standard_ones():
-    assert EXPECTED_AXIOMS == set(STANDARD_REAL_AXIOMS)
+def test_the_scan_reads_comments_and_strings_as_coq_does(tmp_path):
+    (tmp_path / "Bad.v").write_text(
+        "(* Admitted in a comment is fine (* nested: Axiom *) still a comment: Parameter *)\n"
+        "Definition s := \"(*\". Axiom cheat : False. (* *)\n"   # the string does not open a comment
+        "Definition t := \"Axiom \"\" Admitted\".\n"               # inside a string (with an escaped quote): fine
+        "Lemma x : True. Admitted.\n"
+        "Local Unset Guard Checking.\n"
+        "#[bypass_check(guard)] Fixpoint f (n : nat) : nat := f n.\n")
+    assert forbidden_in_sources(tmp_path) == [
+        "Bad.v:2: Axiom", "Bad.v:4: Admitted", "Bad.v:5: Unset", "Bad.v:6: bypass_check"]
 
 
-def test_proofs_compile_and_use_only_standard_axioms():
-    _need_coqc()
-    res = subprocess.run(["make", "-s", "-C", str(PROOFS), "clean", "all", "assumptions"], capture_output=True, text=True)
-    assert res.returncode == 0, res.stdout + res.stderr
-    blocks = parse_assumptions(res.stdout)
-    printed = re.findall(r"^Print Assumptions (\w+)\.", (PROOFS / "Assumptions.v").read_text(), flags=re.M)
-    assert len(blocks) == len(printed) > 0
-    used = set().union(*blocks.values())
-    assert used == EXPECTED_AXIOMS
+def test_every_declared_constant_is_found():
+    names = declared_names(PROOFS)
+    assert len(names) == len(set(names)) > 50
+    for must in ("SensAware.TightGary.tight_gary", "SensAware.Model.dp_test", "SensAware.Sums.argmax",
+                 "SensAware.GroupPrivacy.geom", "SensAware.Model.law"):
+        assert must in names
+
+
+STANDARD_BLOCK = """Axioms:
+ClassicalDedekindReals.sig_not_dec : forall P : Prop, {~ ~ P} + {~ P}
+ClassicalDedekindReals.sig_forall_dec
+  : forall P : nat -> Prop,
+    {n : nat | ~ P n} + {forall n : nat, P n}
+FunctionalExtensionality.functional_extensionality_dep
+  : forall (A : Type) (B : A -> Type) (f g : forall x : A, B x),
+    (forall x : A, f x = g x) -> f = g
+Classical_Prop.classic : forall P : Prop, P \\/ ~ P
+"""
+
+
+@pytest.mark.parametrize("extra", [
+    "cheat : False",                                   # a top-level Hypothesis/Variable/Context
+    "SensAware.DpToTv.cheat : False",                  # an Axiom/Parameter/Conjecture
+    "loop is assumed to be guarded.",                  # Unset Guard Checking
+    "ClassicalEpsilon.constructive_indefinite_description\n  : forall (A : Type) (P : A -> Prop), "
+    "(exists x : A, P x) -> {x : A | P x}",            # a standard-library axiom that is not the reals'
+])
+def test_assumption_check_rejects_anything_else(extra):
+    assert assumption_problems(STANDARD_BLOCK, 1) == []
+    assert assumption_problems("Closed under the global context\n", 1) == []
+    assert assumption_problems(STANDARD_BLOCK + extra + "\n", 1) != []
+    assert assumption_problems(STANDARD_BLOCK, 2) != []  # a missing block fails too
+    assert assumption_problems("Axioms:\n  : False\n", 1) != []  # a type with no standard axiom above it
+    assert parse_assumptions(STANDARD_BLOCK) == {0: EXPECTED_AXIOMS}
+
+
+SUMMARY = """
+CONTEXT SUMMARY
+===============
+
+* Theory: Set is predicative
+
+* Axioms:
+    Coq.Logic.FunctionalExtensionality.functional_extensionality_dep
+    Coq.Reals.ClassicalDedekindReals.sig_not_dec
+    Coq.Reals.ClassicalDedekindReals.sig_forall_dec
+    Coq.Logic.Classical_Prop.classic
+
+* Constants/Inductives relying on type-in-type: <none>
+
+* Constants/Inductives relying on unsafe (co)fixpoints: <none>
+
+* Inductives whose positivity is assumed: <none>
+"""
+
+
+def test_coqchk_summary_check_rejects_anything_else():
+    assert coqchk_problems(SUMMARY) == []
+    assert coqchk_problems(SUMMARY.replace("<none>\n\n* Inductives", "\n    SensAware.DpToTv.loop\n\n* Inductives")) != []
+    assert coqchk_problems(SUMMARY.replace("Classical_Prop.classic", "Classical_Prop.classic\n    SensAware.X.cheat")) != []
+    assert coqchk_problems(SUMMARY.replace("Classical_Prop.classic", "ClassicalEpsilon.epsilon")) != []
+    assert coqchk_problems(SUMMARY.replace("Set is predicative", "Set is impredicative")) != []
+    assert coqchk_problems("") != []
+    # quick mode (-norec): the standard library's own opaque module fields may appear, SensAware.* may not
+    quick = SUMMARY.replace("Classical_Prop.classic", "Classical_Prop.classic\n    Coq.Reals.Rdefinitions.RbaseSymbolsImpl.R")
+    assert coqchk_problems(quick, full=False) == [] and coqchk_problems(quick, full=True) != []
+    assert coqchk_problems(SUMMARY.replace("Classical_Prop.classic", "Classical_Prop.classic\n    SensAware.X.cheat"),
+                           full=False) != []
+
+
+# ---------------------------------------------------------------- the library itself
+
+
+def test_proofs_pass_the_check_with_exactly_the_standard_axioms():
+    _need_coq()
+    chk = check_proofs(PROOFS, full_coqchk=FULL_COQCHK)
+    assert chk.compiled, chk.log[-3000:]
+    assert chk.forbidden == [] and chk.assumption_problems == [] and chk.coqchk_problems == [], chk.log[-3000:]
+    assert chk.axioms == EXPECTED_AXIOMS  # the library does use the reals' axioms, and no other
+    assert chk.ok and len(chk.names) == len(declared_names(PROOFS))
+
+
+# ---------------------------------------------------------------- planted cheats
+
+TARGET = "DpToTv.v"
+#: The cheat goes into DpToTv.v; the per-cheat tests copy it with what it imports (compiling the whole library
+#: a dozen times would take minutes); test_verify_fails_on_a_planted_cheat copies all of proofs/.
+TARGET_CLOSURE = ("Sums.v", "Model.v", "DpToTv.v")
+STATEMENT = "Theorem eta_zero_delta : forall eps, eta eps 0 = tanh_ (eps / 2).\n"
+
+
+def _cheated_proof(text: str, before: str, proof: str, after: str = "") -> str:
+    """Replace the proof of eta_zero_delta by ``proof``, with ``before`` the statement and ``after`` it."""
+    start = text.index(STATEMENT)
+    end = text.index("Qed.", start) + len("Qed.")
+    return text[:start] + before + STATEMENT + proof + after + text[end:]
+
+
+# (name, declaration before the theorem, its proof, text after it, visible to the kernel checks)
+CHEATS = [
+    ("Axiom", "Axiom cheat : False.\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Parameter", "Parameter cheat : False.\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Hypothesis", "Hypothesis cheat : False.\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Variable", "Variable cheat : False.\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Variables", "Variables (cheat : False) (other : nat).\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Context", "Context (cheat : False).\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Conjecture", "Conjecture cheat : False.\n", "Proof. destruct cheat. Qed.", "", True),
+    ("Admitted", "", "Proof. Admitted.", "", True),
+    ("admit", "", "Proof. intros eps. admit. Admitted.", "", True),
+    ("Unset Guard Checking", "Unset Guard Checking.\nFixpoint loop (n : nat) : False := loop n.\nSet Guard Checking.\n",
+     "Proof. destruct (loop 0). Qed.", "", True),
+    ("bypass_check", "#[bypass_check(guard)] Fixpoint loop (n : nat) : False := loop n.\n",
+     "Proof. destruct (loop 0). Qed.", "", True),
+    # discharged when the section closes (the theorem gains a premise False): only the scan sees it
+    ("Hypothesis in a Section", "Section Cheat.\nHypothesis cheat : False.\n", "Proof. destruct cheat. Qed.",
+     "\nEnd Cheat.", False),
+]
+
+
+@pytest.mark.parametrize("name,before,proof,after,kernel_visible", CHEATS, ids=[c[0] for c in CHEATS])
+def test_a_planted_cheat_fails_the_check(tmp_path, name, before, proof, after, kernel_visible):
+    _need_coq()
+    copy = tmp_path / "proofs"
+    copy.mkdir()
+    for name in TARGET_CLOSURE:
+        shutil.copyfile(PROOFS / name, copy / name)
+    f = copy / TARGET
+    f.write_text(_cheated_proof(f.read_text(), before, proof, after))
+    chk = check_proofs(copy, full_coqchk=False)
+    assert chk.compiled, chk.log[-3000:]  # the cheat compiles: only the check stops it
+    assert not chk.ok
+    assert chk.forbidden, "the source scan missed it"
+    if kernel_visible:  # and the compiled-library checks catch it on their own
+        assert chk.assumption_problems, chk.log[-3000:]
+        assert chk.coqchk_problems, chk.log[-3000:]
+
+
+def test_verify_fails_on_a_planted_cheat(tmp_path):
+    """The same through ``verify`` (what ``sensaware verify`` runs): not verified."""
+    _need_coq()
+    copy = tmp_path / "proofs"
+    shutil.copytree(PROOFS, copy, ignore=shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob", ".*"))
+    (copy / "Cheat.v").write_text("Require Import Reals SensAware.Model.\nAxiom cheat : forall P Q n, tv P Q n = 0%R.\n")
+    rep = verify(run_property_tests=False, proofs=copy, full_coqchk=False)
+    assert not rep.ok and not rep.coq_ok
+    assert "SensAware.Cheat.cheat" in " ".join(rep.proofs.coqchk_problems)
+
+
+def test_verify_without_coqc_says_how_to_install(monkeypatch, capsys):
+    from empirical.cli.main import main
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert main(["verify", "--no-tests"]) == 2
+    assert "apt-get install" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the theorem table
 
 
 def test_theorem_table_names_real_coq_theorems():
-    printed = set(re.findall(r"^Print Assumptions (\w+)\.", (PROOFS / "Assumptions.v").read_text(), flags=re.M))
-    named = set()
     for t in THEOREMS:
         for ref in t.proof:
             fname, thm = ref.split(":")
             assert re.search(rf"^\s*(Theorem|Lemma) {thm}\b", (PROOFS / fname).read_text(), flags=re.M), ref
-            named.add(thm)
-    assert printed == named
+            assert f"SensAware.{fname[:-2]}.{thm}" in declared_names(PROOFS)
 
 
-def test_readme_table_is_current():
+def test_proven_means_a_game_level_coq_theorem():
+    assert {t.status for t in THEOREMS} <= {"proven", "tested"}
+    for t in THEOREMS:
+        assert (t.status == "proven") == bool(t.proof), t.name
+    # not proven in Coq: the prior-aware closed form, composition/tensorisation/DP-SGD, policy-scoped DP
+    assert {t.name for t in THEOREMS if t.status == "tested"} >= {"prior_aware", "composition", "policy_scoped"}
+
+
+def test_readme_tables_are_current():
     text = (PROOFS / "README.md").read_text()
     block = text.split("<!-- BEGIN THEOREM TABLE", 1)[1].split("-->", 1)[1].split("<!-- END THEOREM TABLE -->")[0]
     assert block.strip() == markdown_table().strip()
+    # every theorem the table names is quoted with its statement in proofs/README.md
+    for t in THEOREMS:
+        for ref in t.proof:
+            assert f"`{ref.split(':')[1]}`" in text.split("<!-- BEGIN THEOREM TABLE")[0], ref
 
 
 def test_certificates_hold():
@@ -82,11 +260,3 @@ def test_a_wrong_formula_fails_its_certificate(monkeypatch):
     monkeypatch.setattr(dp_to_tv, "eta_symbolic", lambda: (sp.exp(EPS) - 1 + DELTA) / (sp.exp(EPS) + 1))
     assert certificates.eta_special_cases() is False
     assert certificates.hypothesis_testing_crossing() is False
-
-
-def test_verify_without_coqc_says_how_to_install(monkeypatch, capsys):
-    from empirical.cli.main import main
-
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    assert main(["verify", "--no-tests"]) == 2
-    assert "apt-get install" in capsys.readouterr().err

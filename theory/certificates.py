@@ -150,7 +150,7 @@ CERTIFICATES: tuple[Certificate, ...] = (
     Certificate("tight_gary_summation", "tight_gary", tight_gary_summation),
     Certificate("sandwich_forms", "sandwich", sandwich_forms),
     Certificate("inversion", "inversion", inversion),
-    Certificate("group_privacy_replacement", "composition", group_privacy_replacement),
+    Certificate("group_privacy_replacement", "group_privacy", group_privacy_replacement),
 )
 
 

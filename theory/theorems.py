@@ -18,6 +18,8 @@ class Theorem:
     tests: str
     proof: tuple[str, ...] = ()  # "File.v:theorem" in proofs/
     certificates: tuple[str, ...] = ()  # names in theory.certificates
+    #: "proven" only when the statement about the game itself is proven in proofs/; otherwise "tested"
+    status: str = "tested"
 
 
 THEOREMS: tuple[Theorem, ...] = (
@@ -30,6 +32,7 @@ THEOREMS: tuple[Theorem, ...] = (
         "tests/theory/test_advantage.py",
         proof=("Advantage.v:advantage_range", "Advantage.v:advantage_inverse", "Advantage.v:advantage_binary"),
         certificates=("advantage_inverse",),
+        status="proven",
     ),
     Theorem(
         "post_processing",
@@ -38,8 +41,15 @@ THEOREMS: tuple[Theorem, ...] = (
         ("theory.post_processing.post_processing_tv", "theory.post_processing.sa_optimal_success_le_ai"),
         ("theory.post_processing.post_processing_tv_symbolic",),
         "tests/theory/test_post_processing.py",
-        proof=("PostProcessing.v:post_processing", "PostProcessing.v:post_processing_refuse_all"),
+        proof=(
+            "PostProcessing.v:post_processing",
+            "PostProcessing.v:dp_post_processing",
+            "PostProcessing.v:sa_is_post_processing",
+            "PostProcessing.v:sa_le_ai",
+            "PostProcessing.v:post_processing_refuse_all",
+        ),
         certificates=(),
+        status="proven",
     ),
     Theorem(
         "correlation_floor",
@@ -48,7 +58,8 @@ THEOREMS: tuple[Theorem, ...] = (
         ("theory.correlation_floor.correlation_floor", "theory.correlation_floor.bayes_success_context"),
         ("theory.correlation_floor.correlation_floor_symbolic",),
         "tests/theory/test_correlation_floor.py",
-        proof=(),
+        proof=("Sandwich.v:correlation_floor_attained", "Sandwich.v:sandwich_lower", "Sandwich.v:correlation_floor_range"),
+        status="proven",
         certificates=(),
     ),
     Theorem(
@@ -60,6 +71,7 @@ THEOREMS: tuple[Theorem, ...] = (
         "tests/theory/test_dp_to_tv.py",
         proof=("DpToTv.v:dp_to_tv", "DpToTv.v:eta_witness_dp", "DpToTv.v:eta_witness_tight", "DpToTv.v:eta_zero_delta"),
         certificates=("dp_to_tv_identity", "eta_tanh", "eta_special_cases", "eta_monotone", "eta_witness", "hypothesis_testing_crossing"),
+        status="proven",
     ),
     Theorem(
         "dp_chain",
@@ -68,8 +80,9 @@ THEOREMS: tuple[Theorem, ...] = (
         ("theory.dp_chain.dp_chain_advantage", "theory.dp_chain.tv_chain_success"),
         ("theory.dp_chain.dp_chain_advantage_symbolic", "theory.dp_chain.tv_chain_success_symbolic"),
         "tests/theory/test_dp_chain.py",
-        proof=("DpToTv.v:dp_to_tv", "PostProcessing.v:post_processing", "TightGary.v:tight_gary_binary_is_eta"),
+        proof=("Chain.v:dp_chain", "Chain.v:adv_ai_le_tv", "Chain.v:dp_chain_guarded"),
         certificates=(),
+        status="proven",
     ),
     Theorem(
         "sandwich",
@@ -81,10 +94,11 @@ THEOREMS: tuple[Theorem, ...] = (
         proof=(
             "Sandwich.v:sandwich_upper",
             "Sandwich.v:sandwich_lower",
-            "Sandwich.v:sandwich_contexts",
-            "Sandwich.v:sandwich_advantage_form",
+            "Sandwich.v:sandwich_upper_advantage",
+            "Sandwich.v:sandwich_dp",
         ),
         certificates=("sandwich_forms",),
+        status="proven",
     ),
     Theorem(
         "tight_gary",
@@ -93,8 +107,10 @@ THEOREMS: tuple[Theorem, ...] = (
         ("theory.tight_gary.tight_gary_success", "theory.tight_gary.tight_gary_advantage", "theory.tight_gary.tight_gary_witness"),
         ("theory.tight_gary.tight_gary_success_symbolic", "theory.tight_gary.tight_gary_advantage_symbolic"),
         "tests/theory/test_tight_gary.py",
-        proof=("TightGary.v:tight_gary", "TightGary.v:tight_gary_witness", "TightGary.v:tight_gary_advantage_form"),
+        proof=("TightGary.v:tight_gary", "TightGary.v:tight_gary_attained", "TightGary.v:tight_gary_optimum",
+               "TightGary.v:tight_gary_advantage_form"),
         certificates=("tight_gary_forms", "tight_gary_summation"),
+        status="proven",
     ),
     Theorem(
         "prior_aware",
@@ -109,21 +125,30 @@ THEOREMS: tuple[Theorem, ...] = (
     Theorem(
         "composition",
         "8",
-        "(kε, min(1,kδ)); group (kε, δΣ_{i<k}e^{iε}); TV(P^⊗k, Q^⊗k) ≤ min(1, k·TV); DP-SGD",
+        "(kε, min(1,kδ)); TV(P^⊗k, Q^⊗k) ≤ min(1, k·TV); DP-SGD",
         (
             "theory.composition.basic_composition",
-            "theory.composition.group_privacy",
             "theory.composition.tv_tensorisation",
             "theory.dpsgd.dpsgd_sa_bound",
         ),
         (
             "theory.composition.basic_composition_symbolic",
-            "theory.composition.group_privacy_symbolic",
             "theory.composition.tv_tensorisation_symbolic",
         ),
         "tests/theory/test_composition.py",
         proof=(),
+        certificates=(),
+    ),
+    Theorem(
+        "group_privacy",
+        "8",
+        "group: k add/remove steps ⇒ (kε, δΣ_{i<k}e^{iε}); replace-one ⇒ (2ε, (1 + e^ε)δ)",
+        ("theory.composition.group_privacy",),
+        ("theory.composition.group_privacy_symbolic",),
+        "tests/theory/test_composition.py",
+        proof=("GroupPrivacy.v:group_privacy", "GroupPrivacy.v:replace_one_from_add_remove"),
         certificates=("group_privacy_replacement",),
+        status="proven",
     ),
     Theorem(
         "policy_scoped",
@@ -142,8 +167,10 @@ THEOREMS: tuple[Theorem, ...] = (
         ("theory.inversion.epsilon_lower_bound", "theory.inversion.epsilon_lower_bound_success"),
         ("theory.inversion.epsilon_lower_bound_symbolic", "theory.inversion.epsilon_lower_bound_eta_symbolic"),
         "tests/theory/test_inversion.py",
-        proof=("Inversion.v:inversion_round_trip", "Inversion.v:inversion_round_trip_back", "Inversion.v:gary_adv_monotone"),
+        proof=("Inversion.v:inversion_lower_bound", "Inversion.v:gary_adv_strict", "Inversion.v:inversion_round_trip",
+               "Inversion.v:inversion_round_trip_back"),
         certificates=("inversion",),
+        status="proven",
     ),
 )
 
@@ -155,12 +182,12 @@ def markdown_table() -> str:
         return "<br>".join(f"`{x}`" for x in items) if items else "—"
 
     rows = [
-        "| theorem | result | statement | Coq proof (proofs/) | sympy certificate | numeric | property tests |",
-        "|---|---|---|---|---|---|---|",
+        "| theorem | result | statement | status | Coq proof (proofs/) | sympy certificate | numeric | property tests |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for t in THEOREMS:
         rows.append(
-            f"| `{t.name}` | {t.result} | {t.statement} | {cell(t.proof)} | {cell(t.certificates)} | "
+            f"| `{t.name}` | {t.result} | {t.statement} | {t.status} | {cell(t.proof)} | {cell(t.certificates)} | "
             f"{cell(x.removeprefix('theory.') for x in t.numeric)} | `{t.tests}` |"
         )
     return "\n".join(rows)
