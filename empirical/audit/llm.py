@@ -12,7 +12,7 @@ from empirical.benchmark.company import build_company
 from empirical.benchmark.extraction import extract_answer
 from empirical.benchmark.grader import final_answer_text, gettext
 from empirical.benchmark.questionnaire import Sampler
-from empirical.model.generate import generate_batch
+from empirical.model.generate import ChatBackend, generate_batch
 from empirical.model.loading import LoadedModel
 
 
@@ -33,7 +33,7 @@ def decode_answer(text: str, disc: Discretisation) -> int | None:
     return min(found)[2] if found else None
 
 
-def audit_llm(lm: LoadedModel, attribute: str, queries: int, *, confidence: float = 0.95, delta: float = 0.0,
+def audit_llm(lm: LoadedModel | ChatBackend, attribute: str, queries: int, *, confidence: float = 0.95, delta: float = 0.0,
               claimed_epsilon: float | None = None, seed: int = 0, game: str = "sa", company_seed: int = 3,
               batch_size: int = 16, max_new_tokens: int = 48) -> dict:
     """SA (or AI) game against an LLM: ``queries`` trials, each a random unauthorised (asker, target) pair of

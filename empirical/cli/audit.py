@@ -11,6 +11,7 @@ from empirical.audit.recorded import audit_recorded
 from empirical.audit.simulated import make_mechanism, simulate
 from empirical.benchmark.files import atomic_write, read_jsonl
 from empirical.benchmark.resources import recorded_outputs_path
+from empirical.cli.backend import backend_flags, served_model
 from empirical.cli.common import Command, dump_json
 from empirical.model.loading import EMBEDDED, load
 
@@ -34,6 +35,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--game", choices=("sa", "ai"), default="sa", help="llm: SA game (policy) or AI game (no policy)")
     p.add_argument("--out", help="write the result JSON here (atomically)")
     p.add_argument("--json", action="store_true")
+    backend_flags(p, max_tokens_alias=False)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -49,8 +51,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.attribute not in DISCRETISATIONS:
             raise ValueError(f"`--attribute` must be one of {', '.join(DISCRETISATIONS)} for the llm audit. "
                              f"Found {args.attribute!r}.")
-        result = audit_llm(load(args.model, args.adapter), args.attribute, args.queries, confidence=args.confidence,
-                           delta=args.delta, claimed_epsilon=args.claimed_epsilon, seed=args.seed, game=args.game)
+        served = served_model(args)
+        lm = served if served is not None else load(args.model, args.adapter)
+        batch = 16 if served is None else 4 * served.concurrency  # a served model's batch is requests in flight
+        result = audit_llm(lm, args.attribute, args.queries, confidence=args.confidence, delta=args.delta,
+                           claimed_epsilon=args.claimed_epsilon, seed=args.seed, game=args.game, batch_size=batch)
     else:
         mech = make_mechanism(args.mechanism, args.epsilon, args.groups)
         result = {"mechanism": args.mechanism, "true_epsilon": args.epsilon,

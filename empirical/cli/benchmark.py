@@ -55,12 +55,16 @@ def _run_grade(args: argparse.Namespace) -> int:
 
     def rows():
         for r in grade_rows(read_jsonl(args.input), args.input):
+            if r.get("error"):  # a request that failed: no model answer to grade
+                counts["failed"] += 1
+                continue
             counts[r["label"]] += 1
             yield r
 
     n = write_jsonl(args.out, rows())
-    print(f"graded {n} rows -> {args.out}; labels " + ", ".join(f"{k}: {counts[k]}" for k in (1, 2, 3, -1)),
-          file=sys.stderr)
+    print(f"graded {n} rows -> {args.out}; labels " + ", ".join(f"{k}: {counts[k]}" for k in (1, 2, 3, -1))
+          + (f"; skipped {counts['failed']} failed requests (field error; rerun generation to retry them)"
+             if counts["failed"] else ""), file=sys.stderr)
     return 0
 
 

@@ -7,11 +7,13 @@ import json
 import sys
 
 from empirical.benchmark.files import atomic_write
+from empirical.cli.backend import backend_flags, served_model
 from empirical.cli.common import Command, dump_json
 from empirical.model.capability import capability, format_table, parse_tasks
 from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
 from empirical.model.generate import generate_answers, read_queries
 from empirical.model.loading import EMBEDDED, load, require_train_extra
+from empirical.model.served import generate_served
 from empirical.pipeline.evaluate import evaluate
 
 
@@ -66,6 +68,9 @@ def _generation_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace):
+    served = served_model(args)
+    if served is not None:
+        return served
     return load(args.model, args.adapter, quantize=not args.no_quantize, device=args.device,
                 label=getattr(args, "label", None))
 
@@ -73,13 +78,22 @@ def _load(args: argparse.Namespace):
 def _configure_generate(p: argparse.ArgumentParser) -> None:
     _model_flags(p)
     _generation_flags(p)
+    backend_flags(p)
     p.add_argument("--out", required=True, help="answers JSONL (appended; a stopped run resumes); grade it with "
                    "`sensaware grade`")
 
 
 def _run_generate(args: argparse.Namespace) -> int:
     queries = read_queries(args.queries, args.limit_per_block)
-    out = generate_answers(_load(args), queries, args.out, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
+    lm = _load(args)
+    if args.backend == "openai":
+        run = generate_served(lm, queries, args.out, max_tokens=args.max_new_tokens)
+        print(dump_json(run))
+        if run["failed"]:
+            print(f"{run['failed']} requests failed (field error in {args.out}); rerun the same command to retry them",
+                  file=sys.stderr)
+        return 1 if run["failed"] else 0
+    out = generate_answers(lm, queries, args.out, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
     print(f"answers -> {out}", file=sys.stderr)
     return 0
 
@@ -90,6 +104,7 @@ def _configure_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="graded rows JSONL (the answers go to OUT's stem + .answers.jsonl, "
                    "appended, so a stopped run resumes)")
     p.add_argument("--answers", help="where the raw answers go (default: beside --out)")
+    backend_flags(p)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
@@ -97,6 +112,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     res = evaluate(_load(args), args.queries, args.out, answers_path=args.answers, limit_per_block=args.limit_per_block,
                    batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
     print(dump_json(res))
+    if res.get("failed"):
+        print(f"{res['failed']} queries have no answer (failed requests, not graded); rerun the same command to retry them",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,6 +11,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Protocol
 
 from empirical.benchmark.files import InputError, read_jsonl
 from empirical.model.loading import LoadedModel
@@ -52,8 +53,21 @@ def done_ids(path: Path) -> set[str]:
     return ids
 
 
-def generate_batch(lm: LoadedModel, messages: list[list[dict]], max_new_tokens: int) -> list[str]:
-    """Greedy answers for a batch of chats: left padding, KV cache, new tokens only."""
+class ChatBackend(Protocol):
+    """A model answered through something other than in-process transformers (e.g. a served model)."""
+
+    name: str
+    model_id: str
+    adapter: str | None
+
+    def generate_batch(self, messages: list[list[dict]], max_new_tokens: int) -> list[str]: ...
+
+
+def generate_batch(lm: LoadedModel | ChatBackend, messages: list[list[dict]], max_new_tokens: int) -> list[str]:
+    """Greedy answers for a batch of chats: left padding, KV cache, new tokens only (a :class:`ChatBackend`
+    answers them itself)."""
+    if not isinstance(lm, LoadedModel):
+        return lm.generate_batch(messages, max_new_tokens)
     import torch
 
     model, tok = lm.model, lm.tokenizer

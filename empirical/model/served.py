@@ -1,0 +1,378 @@
+"""Answering queries with a served model through an OpenAI-compatible ``POST {base_url}/chat/completions`` API
+(OpenAI, OpenRouter, vLLM, TGI, Ollama, ``transformers serve``), with the official ``openai`` client (the ``api``
+extra; imported lazily).
+
+Each query's system + user messages are sent with temperature 0 and ``max_tokens``; ``concurrency`` requests are
+in flight at once (asyncio). The retry policy is ours, not the client's (its own retries are switched off), so it
+is stated and tested: 408, 409, 429, 5xx, timeouts and dropped connections are retried with exponential backoff
+and jitter, honouring ``Retry-After`` (seconds or an HTTP date) and ``retry-after-ms``, up to ``max_attempts``
+attempts; then the row is written with ``output: null`` and the cause in ``error``. A 401/403 (key), a 404
+(unknown model or wrong URL), an unreachable server, or a run whose first requests all fail stops the run with a
+:class:`ServedError` (one line); every row already written stays.
+
+Rows are appended and flushed one by one (the in-process backend's fields plus ``usage`` and ``error``), so
+Ctrl-C leaves a valid file; a rerun skips answered ids and retries the failed ones (their old error rows are
+dropped first, by an atomic rewrite). The API key is read only from the named environment variable and is never
+written to a row, a log or an error message.
+
+References: OpenAI API reference, "Create chat completion" and "Error codes"
+(https://platform.openai.com/docs/api-reference/chat/create); exponential backoff with jitter,
+https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/; ``Retry-After``, RFC 9110 §10.2.3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from empirical.benchmark.files import read_jsonl, write_jsonl
+from empirical.model.generate import ROW_FIELDS, done_ids
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+API_EXTRA = 'pip install "sensaware[api]"'
+#: statuses worth another attempt (RFC 9110 + the OpenAI error-code guide)
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+#: the longest ``Retry-After`` honoured, in seconds
+RETRY_AFTER_MAX = 600.0
+#: a run whose first this-many completed requests all failed is a configuration error, not bad luck
+FAIL_FAST = 8
+#: hosts that never answer without a key (a missing key there is an error before any request)
+KEYED_HOSTS = ("api.openai.com", "openrouter.ai", "api.together.xyz", "api.groq.com", "api.mistral.ai")
+
+
+class ServedError(ValueError):
+    """A served model that cannot be used at all (unreachable, rejected key, unknown model); one line."""
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """An OpenAI-compatible endpoint and model name, with the request policy.
+
+    ``api_key_env`` names the environment variable holding the key (the key itself is never stored here);
+    ``timeout`` is per attempt in seconds; ``backoff`` the first retry's delay (doubling, capped at
+    ``max_backoff``). Satisfies the chat-backend protocol of :func:`empirical.model.generate.generate_batch`.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str = DEFAULT_KEY_ENV
+    timeout: float = 60.0
+    max_attempts: int = 5
+    concurrency: int = 8
+    label: str | None = None
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    adapter: None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^https?://[^/\s]+", self.base_url or ""):
+            raise ServedError(f"`--base-url` must be an http(s) URL such as {DEFAULT_BASE_URL}. Found {self.base_url!r}.")
+        if not self.model:
+            raise ServedError("`--model` must name the served model (e.g. gpt-4o-mini)")
+        if self.concurrency < 1:
+            raise ServedError(f"`--concurrency` must be >= 1. Found {self.concurrency}.")
+        if self.max_attempts < 1:
+            raise ServedError(f"`--max-attempts` must be >= 1. Found {self.max_attempts}.")
+        if not self.timeout > 0:
+            raise ServedError(f"`--timeout` must be > 0 seconds. Found {self.timeout}.")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.api_key_env or ""):
+            raise ServedError(f"`--api-key-env` must be an environment variable name. Found {self.api_key_env!r}.")
+
+    @property
+    def name(self) -> str:
+        """The ``model`` field of output rows."""
+        return self.label or self.model
+
+    @property
+    def model_id(self) -> str:
+        return self.model
+
+    @property
+    def host(self) -> str:
+        return re.sub(r"^https?://", "", self.base_url).split("/")[0].split(":")[0].lower()
+
+    def api_key(self) -> str | None:
+        """The key from ``$api_key_env``; a missing key is an error for hosts that always need one."""
+        key = os.environ.get(self.api_key_env) or None
+        if key is None and any(self.host == h or self.host.endswith("." + h) for h in KEYED_HOSTS):
+            raise ServedError(f"{self.base_url} needs an API key: set the environment variable {self.api_key_env} "
+                              f"(or name another with --api-key-env)")
+        return key
+
+    def generate_batch(self, messages: list[list[dict]], max_new_tokens: int) -> list[str]:
+        """Answers to ``messages`` (all requests at once, ``concurrency`` in flight); any failure raises."""
+        outcomes = asyncio.run(_complete_all(self, messages, max_new_tokens))
+        failed = [o for o in outcomes if o.error]
+        if failed:
+            raise ServedError(f"{len(failed)} of {len(outcomes)} requests to {self.base_url} failed; first: {failed[0].error}")
+        return [o.output or "" for o in outcomes]
+
+
+@dataclass
+class Outcome:
+    """One request's result: the answer text and token usage, or the error after the last attempt."""
+
+    output: str | None = None
+    usage: dict | None = None
+    error: str | None = None
+    attempts: int = 0
+
+
+class _Fatal(Exception):
+    """Stops the whole run (raised as :class:`ServedError` at the top)."""
+
+
+@dataclass
+class _RunState:
+    successes: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_error: str | None = None
+
+
+def _redact(text: str, key: str | None) -> str:
+    """``text`` on one line, short, without the key (servers echo keys, partly masked, in 401 messages)."""
+    text = " ".join(str(text).split())
+    if key:
+        text = text.replace(key, "[redacted]")
+    text = re.sub(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*]{6,}", "[redacted]", text)
+    return text[:300]
+
+
+def retry_after(headers: Any, now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (delta-seconds or an HTTP date); None if absent."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        with contextlib.suppress(ValueError):
+            return max(0.0, float(ms) / 1000)
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(attempt: int, base: float, cap: float, hint: float | None = None, rng: random.Random | None = None) -> float:
+    """Delay before attempt ``attempt + 1``: the server's ``hint`` if given (at most :data:`RETRY_AFTER_MAX`, plus up
+    to 10% jitter), else ``min(cap, base · 2^(attempt-1))`` scaled by a uniform factor in [0.5, 1] ("equal jitter")."""
+    r = rng or random
+    if hint is not None:
+        return min(RETRY_AFTER_MAX, hint) * (1 + 0.1 * r.random())
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + 0.5 * r.random())
+
+
+def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | None]:
+    """(answer, usage) from a chat-completion body; raises ValueError with one line for non-JSON or a body that
+    violates the schema (no ``choices[0].message.content``)."""
+    try:
+        body = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        snippet = " ".join(text[:60].split())
+        raise ValueError(f"non-JSON response (content-type {content_type or 'unset'}): {snippet!r}") from None
+    if not isinstance(body, dict):
+        raise ValueError(f"response is JSON {type(body).__name__}, not a chat-completion object")
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError("response violates the chat-completion schema: no choices[0]")
+    message = choices[0].get("message")
+    if not isinstance(message, dict) or not (message.get("content") is None or isinstance(message.get("content"), str)):
+        raise ValueError("response violates the chat-completion schema: choices[0].message.content is not a string")
+    usage = body.get("usage")
+    if isinstance(usage, dict):
+        usage = {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+                 if isinstance(usage.get(k), int)} or None
+    else:
+        usage = None
+    return message.get("content") or "", usage
+
+
+def _client(sm: ServedModel, key: str | None):
+    try:
+        import openai
+    except ModuleNotFoundError:
+        raise ServedError(f"the openai backend needs the `openai` package: {API_EXTRA}") from None
+    # max_retries=0: the retry policy is ours (see the module docstring); the key is passed explicitly, so the
+    # client never reads OPENAI_API_KEY behind --api-key-env's back ("EMPTY" is vLLM's no-key convention)
+    return openai.AsyncOpenAI(base_url=sm.base_url.rstrip("/"), api_key=key or "EMPTY", max_retries=0,
+                              timeout=sm.timeout, organization=None, project=None)
+
+
+async def _request(client, sm: ServedModel, key: str | None, messages: list[dict], max_tokens: int,
+                   state: _RunState) -> Outcome:
+    """One query with retries; raises :class:`_Fatal` for causes that no other query can escape."""
+    import openai
+
+    url = f"{sm.base_url.rstrip('/')}/chat/completions"
+    error = ""
+    for attempt in range(1, sm.max_attempts + 1):
+        hint = None
+        try:
+            raw = await client.chat.completions.with_raw_response.create(
+                model=sm.model, messages=messages, temperature=0, max_tokens=max_tokens)
+            resp = raw.http_response
+            try:
+                output, usage = parse_completion(resp.text, resp.headers.get("content-type", ""))
+            except ValueError as exc:
+                return Outcome(error=f"HTTP {resp.status_code} from {url}: {exc}", attempts=attempt)
+            return Outcome(output=output, usage=usage, attempts=attempt)
+        except openai.APITimeoutError:
+            error = f"timed out after {sm.timeout:g} s ({url})"
+        except openai.APIConnectionError as exc:
+            cause = _redact(str(exc.__cause__ or exc), key)
+            if state.successes == 0:
+                raise _Fatal(f"cannot connect to {url}: {cause} (is the server running and --base-url right?)") from None
+            error = f"connection failed ({url}): {cause}"
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            detail = _redact(_server_message(exc), key)
+            if status in (401, 403):
+                why = (f"the key in ${sm.api_key_env} was rejected" if key else
+                       f"the server needs an API key: set ${sm.api_key_env} (or name another with --api-key-env)")
+                raise _Fatal(f"HTTP {status} from {url}: {why} ({detail})") from None
+            if status == 404:
+                raise _Fatal(f"HTTP 404 from {url}: unknown model {sm.model!r} or wrong --base-url ({detail})") from None
+            if status not in RETRY_STATUSES:
+                return Outcome(error=f"HTTP {status} from {url}: {detail}", attempts=attempt)
+            error = f"HTTP {status} from {url}: {detail}"
+            hint = retry_after(exc.response.headers)
+        if attempt < sm.max_attempts:
+            await asyncio.sleep(backoff_delay(attempt, sm.backoff, sm.max_backoff, hint))
+    return Outcome(error=f"{error}; gave up after {sm.max_attempts} attempts", attempts=sm.max_attempts)
+
+
+def _server_message(exc) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+        if body.get("detail"):
+            return str(body["detail"])
+    return str(getattr(exc, "message", "") or exc)
+
+
+def _account(state: _RunState, outcome: Outcome) -> None:
+    if outcome.error:
+        state.failures += 1
+        state.first_error = state.first_error or outcome.error
+        if state.successes == 0 and state.failures >= FAIL_FAST:
+            raise _Fatal(f"the first {state.failures} requests all failed; first error: {state.first_error}")
+    else:
+        state.successes += 1
+        if outcome.usage:
+            state.prompt_tokens += outcome.usage.get("prompt_tokens", 0)
+            state.completion_tokens += outcome.usage.get("completion_tokens", 0)
+
+
+async def _run_workers(sm: ServedModel, jobs: Sequence[list[dict]], max_tokens: int, on_done, state: _RunState) -> None:
+    """``concurrency`` workers over ``jobs``; ``on_done(index, outcome)`` runs in the event loop after each."""
+    key = sm.api_key()
+    if max_tokens < 1:
+        raise ServedError(f"`--max-tokens` must be >= 1. Found {max_tokens}.")
+    client = _client(sm, key)
+    next_job = iter(range(len(jobs)))
+
+    async def worker() -> None:
+        for i in next_job:
+            outcome = await _request(client, sm, key, jobs[i], max_tokens, state)
+            _account(state, outcome)
+            on_done(i, outcome)
+
+    tasks = [asyncio.ensure_future(worker()) for _ in range(min(sm.concurrency, len(jobs)))]
+    try:
+        if tasks:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for t in done:
+                if t.exception() is not None:
+                    raise t.exception()
+    except _Fatal as exc:
+        raise ServedError(str(exc)) from None
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client.close()
+
+
+async def _complete_all(sm: ServedModel, messages: Sequence[list[dict]], max_tokens: int) -> list[Outcome]:
+    outcomes: list[Outcome] = [Outcome() for _ in messages]
+
+    def on_done(i: int, o: Outcome) -> None:
+        outcomes[i] = o
+
+    await _run_workers(sm, messages, max_tokens, on_done, _RunState())
+    return outcomes
+
+
+def answered_ids(path: Path) -> set[str]:
+    """Ids with an answer in ``path``. A half-written last line is cut; failed rows (non-null ``error``) are
+    dropped by an atomic rewrite, so they are asked again and the file keeps one row per id."""
+    if not done_ids(path):
+        return set()
+    rows = list(read_jsonl(path))
+    ok = [r for r in rows if not r.get("error")]
+    if len(ok) < len(rows):
+        write_jsonl(path, ok)
+    return {r["id"] for r in ok}
+
+
+def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.PathLike, *, max_tokens: int = 64,
+                    progress: bool = True) -> dict:
+    """Append one row per query not yet answered in ``out_path``: the query's ``ROW_FIELDS``, ``model``,
+    ``output`` (null on failure), ``usage`` and ``error``. Returns counts, tokens and requests/s of this run."""
+    if max_tokens < 1:
+        raise ServedError(f"`--max-tokens` must be >= 1. Found {max_tokens}.")
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sm.api_key()  # a missing key for a keyed host fails before the file is touched
+    done = answered_ids(out)
+    todo = [q for q in queries if q["id"] not in done]
+    state = _RunState()
+    start = time.perf_counter()
+    if todo:
+        with open(out, "a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=f"generate {sm.name}", unit="req",
+                                                          disable=not progress) as bar:
+            def on_done(i: int, o: Outcome) -> None:
+                q = todo[i]
+                row = {**{k: q.get(k) for k in ROW_FIELDS}, "model": sm.name, "output": o.output, "usage": o.usage,
+                       "error": o.error}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                fh.flush()
+                bar.update(1)
+                bar.set_postfix(tokens=state.prompt_tokens + state.completion_tokens, errors=state.failures, refresh=False)
+
+            try:
+                asyncio.run(_run_workers(sm, [q["messages"] for q in todo], max_tokens, on_done, state))
+            finally:
+                fh.flush()
+                os.fsync(fh.fileno())
+    seconds = time.perf_counter() - start
+    return {"model": sm.name, "base_url": sm.base_url, "requested": len(todo), "answered": state.successes,
+            "failed": state.failures, "skipped": len(queries) - len(todo), "prompt_tokens": state.prompt_tokens,
+            "completion_tokens": state.completion_tokens, "seconds": seconds,
+            "requests_per_s": (len(todo) / seconds) if todo and seconds > 0 else 0.0}

@@ -1,0 +1,279 @@
+"""The OpenAI-compatible backend against a local stub server (127.0.0.1): answer rows and usage, requests in
+flight at once, retries on 429 (Retry-After) / 500 / timeouts, per-row errors for non-JSON and schema-violating
+answers, fatal 401 / 404 / unreachable with exit 2 and nothing written lost, the key never written, resume by id,
+Ctrl-C, and `evaluate` / `audit` through the CLI."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("openai")
+
+from empirical.benchmark.company import build_company  # noqa: E402
+from empirical.benchmark.grader import grade  # noqa: E402
+from empirical.benchmark.questionnaire import generate  # noqa: E402
+from empirical.cli.main import main  # noqa: E402
+from empirical.model.generate import ROW_FIELDS  # noqa: E402
+from empirical.model.served import ServedError, ServedModel, backoff_delay, generate_served, retry_after  # noqa: E402
+from empirical.model.stub_server import Action, StubServer  # noqa: E402
+
+KEY = "sk-test-0123456789abcdefSECRET"
+
+
+@pytest.fixture(scope="module")
+def queries(tmp_path_factory) -> tuple[Path, list[dict]]:
+    qs = list(generate(build_company(0), 0, "compact", per_block=2))  # 14 blocks × 2
+    path = tmp_path_factory.mktemp("q") / "queries.jsonl"
+    path.write_text("".join(json.dumps(q) + "\n" for q in qs))
+    return path, qs
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def user_text(q: dict) -> str:
+    return next(m["content"] for m in q["messages"] if m["role"] == "user")
+
+
+def fail_for(target: dict, action: Action, attempts: int = 10**9):
+    """A stub behaviour: ``action`` for the first ``attempts`` requests carrying ``target``'s messages."""
+    def behaviour(body: dict, attempt: int):
+        return action if body["messages"] == target["messages"] and attempt <= attempts else None
+    return behaviour
+
+
+def sm(stub: StubServer, **kw) -> ServedModel:
+    kw = {"concurrency": 4, "backoff": 0.01, "max_backoff": 0.05, "timeout": 5.0, **kw}
+    return ServedModel(stub.base_url, "stub-model", **kw)
+
+
+def test_rows_carry_query_fields_answer_and_usage(queries, tmp_path):
+    _, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer() as stub:
+        run = generate_served(sm(stub), qs, out, max_tokens=32, progress=False)
+        bodies = [r.body for r in stub.requests]
+    got = {r["id"]: r for r in rows(out)}
+    assert len(got) == len(qs) == len(bodies) and run["answered"] == len(qs) and run["failed"] == 0
+    for q in qs:
+        r = got[q["id"]]
+        assert {k: r[k] for k in ROW_FIELDS} == {k: q.get(k) for k in ROW_FIELDS}
+        words = user_text(q).split()
+        assert r["output"] == "{{" + words[0] + "}}" and r["error"] is None and r["model"] == "stub-model"
+        prompt = sum(len(m["content"].split()) for m in q["messages"])
+        assert r["usage"] == {"prompt_tokens": prompt, "completion_tokens": 1, "total_tokens": prompt + 1}
+    assert all(b["temperature"] == 0 and b["max_tokens"] == 32 and b["model"] == "stub-model" for b in bodies)
+    assert sorted(json.dumps(b["messages"]) for b in bodies) == sorted(json.dumps(q["messages"]) for q in qs)
+
+
+def test_requests_overlap_up_to_the_concurrency(queries, tmp_path):
+    _, qs = queries
+    with StubServer(delay=0.3) as stub:
+        t = time.perf_counter()
+        generate_served(sm(stub, concurrency=4), qs[:8], tmp_path / "a.jsonl", progress=False)
+        wall = time.perf_counter() - t
+        assert stub.max_in_flight == 4
+    assert wall < 8 * 0.3  # serial would take 2.4 s at least
+
+
+def test_429_honours_retry_after(queries, tmp_path):
+    _, qs = queries
+    behaviour = fail_for(qs[0], Action(429, headers={"Retry-After": "1"}), attempts=1)
+    with StubServer(behaviour=behaviour) as stub:
+        generate_served(sm(stub, concurrency=1), qs[:1], tmp_path / "a.jsonl", progress=False)
+        first, second = stub.requests
+    assert (first.status, second.status) == (429, 200)
+    assert second.start - first.end >= 1.0
+    assert rows(tmp_path / "a.jsonl")[0]["error"] is None
+
+
+def test_500_gives_up_after_max_attempts_and_records_the_row(queries, tmp_path):
+    _, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer(behaviour=fail_for(qs[3], Action(500))) as stub:
+        run = generate_served(sm(stub, max_attempts=3), qs[:6], out, progress=False)
+        to_bad = [r for r in stub.requests if r.body["messages"] == qs[3]["messages"]]
+    assert len(to_bad) == 3 and run["failed"] == 1 and run["answered"] == 5
+    bad = next(r for r in rows(out) if r["id"] == qs[3]["id"])
+    assert bad["output"] is None and "HTTP 500" in bad["error"] and "gave up after 3 attempts" in bad["error"]
+
+
+def test_timeout_is_retried(queries, tmp_path):
+    _, qs = queries
+    with StubServer(behaviour=fail_for(qs[0], Action(delay=2.0), attempts=1)) as stub:
+        generate_served(sm(stub, timeout=0.5), qs[:1], tmp_path / "a.jsonl", progress=False)
+        n = len([r for r in stub.requests if r.body["messages"] == qs[0]["messages"]])
+    row = rows(tmp_path / "a.jsonl")[0]
+    assert row["error"] is None and row["output"] and n == 2
+
+
+def test_non_json_and_schema_violations_are_row_errors(queries, tmp_path):
+    _, qs = queries
+    html, empty = qs[1], qs[2]
+
+    def behaviour(body, attempt):
+        if body["messages"] == html["messages"]:
+            return Action(200, body="<html>gateway</html>")
+        if body["messages"] == empty["messages"]:
+            return Action(200, body={"object": "chat.completion", "choices": []})
+        return None
+
+    out = tmp_path / "a.jsonl"
+    with StubServer(behaviour=behaviour) as stub:
+        generate_served(sm(stub), qs[:5], out, progress=False)
+    by_id = {r["id"]: r for r in rows(out)}
+    assert "non-JSON response" in by_id[html["id"]]["error"] and "<html>gateway" in by_id[html["id"]]["error"]
+    assert "schema" in by_id[empty["id"]]["error"] and "choices[0]" in by_id[empty["id"]]["error"]
+    assert sum(r["error"] is None for r in by_id.values()) == 3
+
+
+def test_first_requests_all_failing_stops_the_run(queries, tmp_path):
+    _, qs = queries
+    with StubServer(behaviour=lambda body, attempt: Action(400, body={"error": {"message": "bad parameter"}})) as stub:
+        with pytest.raises(ServedError, match="first 8 requests all failed.*HTTP 400.*bad parameter"):
+            generate_served(sm(stub, concurrency=1), qs, tmp_path / "a.jsonl", progress=False)
+        assert len(stub.requests) == 8
+
+
+def _cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_401_exit_2_one_line_key_never_written(queries, tmp_path, capsys, monkeypatch):
+    qpath, qs = queries
+    out = tmp_path / "a.jsonl"
+    keep = {**{k: qs[0].get(k) for k in ROW_FIELDS}, "model": "stub-model", "output": "{{x}}", "usage": None, "error": None}
+    out.write_text(json.dumps(keep) + "\n")
+    with StubServer(api_key="sk-the-right-one-000000") as stub:
+        monkeypatch.setenv("MY_KEY", KEY)
+        code, stdout, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                                 "stub-model", "--api-key-env", "MY_KEY", "--queries", str(qpath), "--out", str(out))
+        assert stub.requests[0].authorization == f"Bearer {KEY}"
+        monkeypatch.delenv("MY_KEY")
+        code2, _, err2 = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                              "stub-model", "--api-key-env", "MY_KEY", "--queries", str(qpath), "--out", str(out))
+    errors = [line for line in err.splitlines() if line.startswith("sensaware generate: error:")]
+    assert code == 2 and len(errors) == 1 and "HTTP 401" in errors[0] and "$MY_KEY was rejected" in errors[0]
+    assert code2 == 2 and "needs an API key: set $MY_KEY" in err2
+    assert rows(out) == [keep]  # nothing already written lost
+    for text in (stdout, err, err2, *(p.read_text() for p in tmp_path.rglob("*") if p.is_file())):
+        assert KEY not in text
+
+
+def test_server_echoing_the_key_is_redacted(queries, tmp_path, capsys, monkeypatch):
+    qpath, _ = queries
+    echo = Action(401, body={"error": {"message": f"Incorrect API key provided: {KEY}"}})
+    with StubServer(behaviour=lambda body, attempt: echo) as stub:
+        monkeypatch.setenv("MY_KEY", KEY)
+        code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model", "stub-model",
+                            "--api-key-env", "MY_KEY", "--queries", str(qpath), "--out", str(tmp_path / "a.jsonl"))
+    assert code == 2 and "Incorrect API key provided" in err and KEY not in err and "[redacted]" in err
+
+
+def test_unknown_model_unreachable_and_keyed_host_exit_2(queries, tmp_path, capsys, monkeypatch):
+    qpath, _ = queries
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    common = ["--queries", str(qpath), "--out", str(tmp_path / "a.jsonl")]
+    with StubServer() as stub:
+        code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model", "nope", *common)
+    assert code == 2 and "HTTP 404" in err and "unknown model 'nope'" in err
+    code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+                        *common)
+    assert code == 2 and "cannot connect to http://127.0.0.1:9/v1/chat/completions" in err
+    code, _, err = _cli(capsys, "generate", "--backend", "openai", "--model", "gpt-4o-mini", *common)
+    assert code == 2 and "https://api.openai.com/v1 needs an API key: set the environment variable OPENAI_API_KEY" in err
+    code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", "localhost:8000", "--model", "m", *common)
+    assert code == 2 and "`--base-url` must be an http(s) URL" in err
+    code, _, err = _cli(capsys, "generate", "--backend", "openai", *common)
+    assert code == 2 and "needs `--model NAME`" in err
+    assert not (tmp_path / "a.jsonl").exists() or rows(tmp_path / "a.jsonl") == []
+
+
+def test_resume_sends_only_unanswered_ids_and_retries_failed_ones(queries, tmp_path):
+    _, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer(behaviour=fail_for(qs[2], Action(503))) as stub:
+        generate_served(sm(stub, max_attempts=2), qs[:6], out, progress=False)
+    assert [r["id"] for r in rows(out) if r["error"]] == [qs[2]["id"]]
+    with open(out, "a") as fh:
+        fh.write('{"id": "half-writ')  # a crash mid-write
+    with StubServer() as stub:
+        generate_served(sm(stub), qs[:10], out, progress=False)
+        sent = sorted(json.dumps(r.body["messages"]) for r in stub.requests)
+    expect = sorted(json.dumps(q["messages"]) for q in [qs[2], *qs[6:10]])
+    assert sent == expect
+    final = rows(out)
+    assert sorted(r["id"] for r in final) == sorted(q["id"] for q in qs[:10]) and all(r["error"] is None for r in final)
+
+
+def test_ctrl_c_leaves_a_valid_file_and_resume_finishes(queries, tmp_path):
+    qpath, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer(delay=0.2) as stub:
+        cmd = [sys.executable, "-m", "empirical", "generate", "--backend", "openai", "--base-url", stub.base_url,
+               "--model", "stub-model", "--concurrency", "2", "--queries", str(qpath), "--out", str(out)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.time() + 60
+        while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 4):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130 and b"interrupted" in err
+        before = rows(out)  # every line parses
+        assert 4 <= len(before) < len(qs)
+        n_first = len(stub.requests)
+        assert main(cmd[3:]) == 0
+        second = [json.dumps(r.body["messages"]) for r in stub.requests[n_first:]]
+    answered = {json.dumps(q["messages"]) for q in qs if q["id"] in {r["id"] for r in before}}
+    assert not answered & set(second)
+    assert sorted(r["id"] for r in rows(out)) == sorted(q["id"] for q in qs)
+
+
+def test_evaluate_cli_grades_with_the_one_grading_path(queries, tmp_path, capsys):
+    qpath, qs = queries
+    graded = tmp_path / "g.jsonl"
+    with StubServer(behaviour=fail_for(qs[5], Action(500))) as stub:
+        code, stdout, err = _cli(capsys, "evaluate", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                                 "stub-model", "--max-attempts", "2", "--queries", str(qpath), "--out", str(graded))
+    res = json.loads(stdout)
+    assert code == 1 and res["failed"] == 1 and res["n"] == len(qs) - 1 and "rerun the same command" in err
+    by_id = {q["id"]: q for q in qs}
+    for r in rows(graded):
+        q = by_id[r["id"]]
+        assert r["label"] == grade("{{" + user_text(q).split()[0] + "}}", q["truth"], q["attribute"], q["malicious"])
+    assert qs[5]["id"] not in {r["id"] for r in rows(graded)}
+    answers = tmp_path / "g.answers.jsonl"
+    code, _, err = _cli(capsys, "grade", "--input", str(answers), "--out", str(tmp_path / "g2.jsonl"))
+    assert code == 0 and "skipped 1 failed requests" in err
+    assert rows(tmp_path / "g2.jsonl") == rows(graded)
+
+
+@pytest.mark.parametrize("answer, refusals", [("{{I cannot disclose that information.}}", 1.0), ("{{Divorced}}", 0.0)])
+def test_audit_llm_through_the_served_backend(tmp_path, capsys, answer, refusals):
+    with StubServer(answer=lambda body: answer) as stub:
+        code, stdout, _ = _cli(capsys, "audit", "--mechanism", "llm", "--backend", "openai", "--base-url", stub.base_url,
+                               "--model", "stub-model", "--queries", "12", "--json")
+        bodies = [r.body for r in stub.requests]
+    res = json.loads(stdout)
+    assert code == 0 and res["queries"] == 12 and res["refusal_rate"] == refusals and res["model"] == "stub-model"
+    assert len(bodies) == 12 and all(b["temperature"] == 0 for b in bodies)
+
+
+def test_retry_after_forms_and_backoff_growth():
+    assert retry_after({"retry-after": "3"}) == 3.0
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == 10.0  # RFC 9110 example date
+    assert retry_after({"retry-after": "soon"}) is None and retry_after({}) is None
+    for attempt, base in ((1, 1.0), (2, 2.0), (3, 4.0), (7, 60.0)):
+        d = backoff_delay(attempt, 1.0, 60.0)
+        assert base * 0.5 <= d <= base
+    assert 5.0 <= backoff_delay(1, 1.0, 60.0, hint=5.0) <= 5.5
