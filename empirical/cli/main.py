@@ -11,10 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from empirical.cli import audit, benchmark, model, pipeline, theory
+from empirical.cli import audit, batch, benchmark, model, pipeline, theory
 from empirical.cli.common import Command
 
-COMMANDS: dict[str, Command] = {c.name: c for mod in (theory, benchmark, model, audit, pipeline) for c in mod.COMMANDS}
+COMMANDS: dict[str, Command] = {c.name: c for mod in (theory, benchmark, model, batch, audit, pipeline)
+                             for c in mod.COMMANDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
