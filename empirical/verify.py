@@ -6,7 +6,7 @@ The proof check is built so that a source cannot pass it by cheating:
 1. **Source scan.** Outside comments and strings (nested comments handled as Coq lexes them), no source may
    contain a vernacular that assumes instead of proves or that weakens the kernel: ``Axiom(s)``,
    ``Parameter(s)``, ``Hypothesis``/``Hypotheses``, ``Variable(s)``, ``Context``, ``Conjecture``,
-   ``Admitted``, ``admit``/``give_up``, ``Abort``, any ``Unset`` (``Unset Guard Checking``, ``Unset Positivity
+   ``Admitted``, ``Admit Obligations``, ``admit``/``give_up``, ``Abort``, any ``Unset`` (``Unset Guard Checking``, ``Unset Positivity
    Checking``, ``Unset Universe Checking``, …), the ``bypass_check`` attribute, ``Primitive``, and loading
    code or paths from outside (``Declare ML Module``, ``Load``, ``LoadPath``, ``ML Path``). Section variables
    are forbidden too, so every theorem states all of its hypotheses itself.
@@ -50,13 +50,13 @@ COQCHK_REAL_AXIOMS = frozenset({
     "Coq.Logic.FunctionalExtensionality.functional_extensionality_dep", "Coq.Logic.Classical_Prop.classic",
 })
 FORBIDDEN = re.compile(
-    r"\b(Admitted|admit|give_up|Abort|Axioms?|Parameters?|Hypothesis|Hypotheses|Variables?|Context|Conjecture"
+    r"\b(Admitted|Admit|admit|give_up|Abort|Axioms?|Parameters?|Hypothesis|Hypotheses|Variables?|Context|Conjecture"
     r"|Unset|bypass_check|Primitive|Declare\s+ML\s+Module|Load|LoadPath|ML\s+Path)\b")
 #: Vernaculars that declare a constant whose assumptions are printed.
 _DECLARATION = re.compile(
     r"(?:^|(?<=[.\s]))(?:#\[[^\]]*\]\s*)?(?:(?:Local|Global|Polymorphic|Monomorphic|Program)\s+)*"
     r"(Theorem|Lemma|Corollary|Proposition|Fact|Remark|Example|Property|Definition|Fixpoint|CoFixpoint"
-    r"|Instance|Function|Equations)\s+([A-Za-z_][\w']*)")
+    r"|Instance|Function|Equations)\s+([^\W\d][\w']*)")
 
 
 def source_root() -> Path:
@@ -310,8 +310,7 @@ def format_report(rep: Report) -> str:
         coq = ("ok" if rep.coq_ok else "FAIL") if t.proof else "—"
         certs = [rep.certificates[c.name] for c in CERTIFICATES if c.theorem == t.name]
         cert = "—" if not certs else ("ok" if all(certs) else "FAIL")
-        status = getattr(t, "status", "")
-        lines.append(f"{t.name:<18} {t.result:<17} {status:<14} {coq:<10} {cert:<13} {mark(rep.tests.get(t.tests)):<14}")
+        lines.append(f"{t.name:<18} {t.result:<17} {t.status:<14} {coq:<10} {cert:<13} {mark(rep.tests.get(t.tests)):<14}")
     lines.append("")
     p = rep.proofs
     lines.append(f"Coq: {'compiled' if p.compiled else 'FAILED'}; {len(p.names)} constants checked with Print Assumptions; "

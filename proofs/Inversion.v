@@ -49,6 +49,11 @@ Qed.
 Theorem gary_adv_binary : forall eps delta, gary_adv eps delta 2 = eta eps delta.
 Proof. intros. unfold gary_adv, eta. replace (exp eps + 2 - 1) with (exp eps + 1) by ring. reflexivity. Qed.
 
+(** [gary_adv] is the normalised advantage of the tight G-ary success, not a separate formula. *)
+Theorem gary_adv_is_advantage : forall eps delta G, 2 <= G ->
+  advantage G (gary_success eps delta G) = gary_adv eps delta G.
+Proof. intros. unfold advantage, gary_adv. apply tight_gary_advantage_form. assumption. Qed.
+
 (** Strictly increasing in ε (any real ε) when δ < 1: this is what makes ε_lb a lower bound. *)
 Theorem gary_adv_strict : forall e1 e2 delta G, 1 <= G -> delta < 1 -> e1 < e2 ->
   gary_adv e1 delta G < gary_adv e2 delta G.
@@ -71,7 +76,7 @@ Theorem advantage_le_gary_adv : forall eps delta (N n : nat) (M A : nat -> nat -
 Proof.
   intros eps delta N n M A HN HM HA Hdp.
   assert (HG : 2 <= INR (S N)) by (replace 2 with (INR 2) by (simpl; ring); apply le_INR; lia).
-  unfold gary_adv. rewrite <- tight_gary_advantage_form by assumption.
+  rewrite <- gary_adv_is_advantage by assumption.
   apply advantage_monotone; [assumption|]. apply tight_gary; assumption.
 Qed.
 

@@ -55,9 +55,12 @@ def test_the_scan_reads_comments_and_strings_as_coq_does(tmp_path):
         "Definition t := \"Axiom \"\" Admitted\".\n"               # inside a string (with an escaped quote): fine
         "Lemma x : True. Admitted.\n"
         "Local Unset Guard Checking.\n"
-        "#[bypass_check(guard)] Fixpoint f (n : nat) : nat := f n.\n")
+        "#[bypass_check(guard)] Fixpoint f (n : nat) : nat := f n.\n"
+        "Admit Obligations.\n")
     assert forbidden_in_sources(tmp_path) == [
-        "Bad.v:2: Axiom", "Bad.v:4: Admitted", "Bad.v:5: Unset", "Bad.v:6: bypass_check"]
+        "Bad.v:2: Axiom", "Bad.v:4: Admitted", "Bad.v:5: Unset", "Bad.v:6: bypass_check", "Bad.v:7: Admit"]
+    (tmp_path / "Bad.v").write_text("Lemma \u03b5_cheat : True. Proof. exact I. Qed.\n")
+    assert declared_names(tmp_path) == ["SensAware.Bad.\u03b5_cheat"]
 
 
 def test_every_declared_constant_is_found():

@@ -84,8 +84,8 @@ def tight_gary_forms() -> bool:
 
 
 def tight_gary_summation() -> bool:
-    """The summation step of TightGary.tight_gary: (G − 1)X ≤ e(G − X) + G(G − 1)δ ⇔ X/G ≤ Succ*; at equality
-    X/G is exactly the bound."""
+    """The summation step of TightGary.gary_confusion_bound (used by TightGary.tight_gary):
+    (G − 1)X ≤ e(G − X) + G(G − 1)δ ⇔ X/G ≤ Succ*; at equality X/G is exactly the bound."""
     from theory.tight_gary import tight_gary_success_symbolic
 
     x = sp.Symbol("X")
