@@ -61,7 +61,7 @@ def epsilon_lb_one_run(correct: int, guesses: int, p_value: float = 0.05, delta:
     g = check_groups(groups)
     if float(check_delta(delta)) != 0.0:
         raise ValueError("`delta` must be 0 for the one-run audit here (the δ > 0 bound of Steinke et al. needs the "
-                         "number of canaries in the tail term; use epsilon_lb_membership or our G-ary audit)")
+                         "number of canaries in the tail term: empirical.audit.one_run.one_run_epsilon_lb)")
     if not 0 < p_value < 1:
         raise ValueError(f"`p_value` must lie in (0, 1). Found {p_value!r}.")
     if guesses < 1 or not 0 <= correct <= guesses:
