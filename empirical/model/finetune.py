@@ -45,7 +45,8 @@ class FinetuneConfig:
     questionnaire_seeds: tuple[int, ...] = (0, 1, 2)
     style: str = "full"
     examples: int = 0  # 0 = all queries, else a block-balanced subset
-    with_reasoning: bool = True
+    benign_share: float = 0.5  # share of benign queries in that subset (0.5 = the questionnaire's mix)
+    completion: str = "reasoning"  # before the braces: a reasoning line, a one-word decision, or nothing ("answer")
     completion_only_loss: bool = False  # the paper trained on whole sequences
     save_steps: int = 50
     logging_steps: int = 5
@@ -81,15 +82,25 @@ class FinetuneConfig:
                 raise ValueError(f"`{k}` must be >= 1. Found {getattr(self, k)!r}.")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"`learning_rate` must lie in (0, 1). Found {self.learning_rate!r}.")
+        from empirical.model.sft import COMPLETIONS
+
+        if self.completion not in COMPLETIONS:
+            raise ValueError(f"`completion` must be one of {', '.join(COMPLETIONS)}. Found {self.completion!r}.")
+        if not 0 < self.benign_share < 1:
+            raise ValueError(f"`benign_share` must lie in (0, 1). Found {self.benign_share!r}.")
         if self.style not in ("full", "compact"):
             raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
 
 
 PRESETS: dict[str, dict] = {
     "paper": {},
-    # 2-core CPU: compact prompts, a few hundred block-balanced examples, a LoRA learning rate that moves in ~100 steps
-    "cpu": {"style": "compact", "examples": 224, "learning_rate": 4e-4, "max_length": 768, "gradient_accumulation_steps": 2,
-            "save_steps": 28, "logging_steps": 4, "warmup_steps": 5, "gradient_checkpointing": False},
+    # 2-core CPU (README, "The CPU recipe"): compact prompts, 224 block-balanced examples; the loss on the reply only,
+    # a reply of one decision word and the braces, and a constant LoRA learning rate of 1e-3 (the paper's 2e-5 with
+    # linear decay barely moves a LoRA adapter in 56 steps)
+    "cpu": {"style": "compact", "examples": 224, "completion_only_loss": True, "completion": "decision",
+            "learning_rate": 1e-3, "lr_scheduler_type": "constant_with_warmup", "max_length": 768,
+            "gradient_accumulation_steps": 2, "save_steps": 28, "logging_steps": 4, "warmup_steps": 5,
+            "gradient_checkpointing": False},
     # unit tests on the tiny model
     "tiny": {"style": "compact", "examples": 16, "learning_rate": 1e-2, "max_length": 1024, "per_device_train_batch_size": 2,
              "gradient_accumulation_steps": 1, "save_steps": 2, "logging_steps": 1, "warmup_steps": 0, "lora_r": 4,
@@ -134,8 +145,8 @@ def build_dataset(cfg: FinetuneConfig) -> list[dict]:
     company = build_company(cfg.company_seed)
     queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
     if cfg.examples:
-        queries = balanced_subset(queries, cfg.examples, cfg.seed)
-    return [sft_example(q, company, cfg.with_reasoning) for q in queries]
+        queries = balanced_subset(queries, cfg.examples, cfg.seed, cfg.benign_share)
+    return [sft_example(q, company, cfg.completion) for q in queries]
 
 
 def _optim(cfg: FinetuneConfig) -> str:
@@ -156,16 +167,21 @@ def lora_config(cfg: FinetuneConfig):
 
 
 def tokenize_examples(rows: list[dict], tok, completion_only: bool) -> list[dict]:
-    """Chat-templated token ids with labels: the whole sequence (the paper) or the completion only (prompt
-    tokens set to −100)."""
+    """Chat-templated token ids with labels: the whole sequence (the paper) or the completion only (the tokens of
+    the prompt with its generation prompt set to −100, so the loss is on the reply and its end-of-turn token).
+    ``return_dict=True`` gives the same mapping on transformers 4.x and 5.x."""
     feats = []
     for r in rows:
-        full = tok.apply_chat_template(r["prompt"] + r["completion"], tokenize=True)["input_ids"]
+        full = list(tok.apply_chat_template(r["prompt"] + r["completion"], tokenize=True, return_dict=True)["input_ids"])
         labels = list(full)
         if completion_only:
-            prompt = tok.apply_chat_template(r["prompt"], tokenize=True, add_generation_prompt=True)["input_ids"]
+            prompt = list(tok.apply_chat_template(r["prompt"], tokenize=True, add_generation_prompt=True,
+                                                  return_dict=True)["input_ids"])
+            if full[: len(prompt)] != prompt:
+                raise ValueError(f"example {r.get('id')}: the chat template does not render the prompt as a prefix of the "
+                                 "whole conversation; completion-only loss cannot mask it")
             labels[: len(prompt)] = [-100] * len(prompt)
-        feats.append({"input_ids": list(full), "labels": labels})
+        feats.append({"input_ids": full, "labels": labels})
     return feats
 
 

@@ -1,6 +1,10 @@
 """Answering ACCESS DENIED INC queries with a loaded model: generation only (grading is the benchmark's job).
 
-Left-padded batched generation with the KV cache, greedy decoding, only the new tokens decoded. Answers are
+Left-padded batched generation with the KV cache, greedy decoding, only the new tokens decoded; a reply ends at
+the chat template's end-of-turn token (a batch stops once every reply has ended or ``max_new_tokens`` are
+spent). :data:`ANSWER_TOKENS` is sized to the answer format: the longest expected reply of the compact benchmark
+with a one-word decision before the braces (18 SmolLM2 tokens with the end-of-turn token, measured by
+``benchmarks/eval_speed.py``) plus a margin. Answers are
 appended to a JSONL file row by row, so a stopped run resumes where it stopped; a half-written last line (a crash
 mid-write) is dropped on resume.
 """
@@ -18,6 +22,20 @@ from empirical.model.loading import LoadedModel
 
 #: query fields copied into every answer row (what grading and scoring need, and the query's identity)
 ROW_FIELDS = ("id", "position", "block", "attribute", "malicious", "perspective", "truth", "expected")
+
+#: new tokens for one benchmark answer: "Allowed. {{<the longest name>}}" and the end-of-turn token are 18 tokens
+ANSWER_TOKENS = 24
+
+
+def end_of_turn_ids(tok) -> list[int]:
+    """The token ids that end an assistant turn: the tokenizer's EOS and, where the vocabulary has them, the
+    ChatML and Llama-3 end-of-turn tokens."""
+    ids = [tok.eos_token_id] if tok.eos_token_id is not None else []
+    vocab = tok.get_vocab()
+    for t in ("<|im_end|>", "<|eot_id|>", "<|end|>"):
+        if t in vocab and vocab[t] not in ids:
+            ids.append(vocab[t])
+    return ids
 
 
 def select(queries: list[dict], limit_per_block: int) -> list[dict]:
@@ -79,7 +97,7 @@ def generate_batch(lm: LoadedModel | ChatBackend, messages: list[list[dict]], ma
                          f"model's context of {limit}; use --style compact queries or fewer --max-new-tokens")
     with torch.no_grad():
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, use_cache=True,
-                             pad_token_id=tok.pad_token_id)
+                             pad_token_id=tok.pad_token_id, eos_token_id=end_of_turn_ids(tok))
     new = out[:, enc["input_ids"].shape[1]:]
     return tok.batch_decode(new, skip_special_tokens=True)
 
@@ -91,7 +109,7 @@ def read_queries(path: str | os.PathLike, limit_per_block: int = 0) -> list[dict
 
 
 def generate_answers(lm: LoadedModel, queries: list[dict], out_path: str | os.PathLike, *, batch_size: int = 16,
-                     max_new_tokens: int = 64) -> Path:
+                     max_new_tokens: int = ANSWER_TOKENS) -> Path:
     """Append one answer row (the query's :data:`ROW_FIELDS`, ``model``, ``output``) per query not yet in
     ``out_path``; returns the path. Rows are flushed and synced batch by batch."""
     if batch_size < 1:

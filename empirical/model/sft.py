@@ -1,54 +1,87 @@
 """Supervised fine-tuning data for sensitivity awareness from ACCESS DENIED INC queries.
 
 Each example is a conversational prompt/completion pair: the query's system + user messages, and an assistant
-reply of one reasoning line that applies the access policy followed by the expected answer in double braces.
+reply that ends with the expected answer in double braces. What comes before the braces is the ``completion``
+form:
+
+- ``reasoning``: one sentence applying the access policy (who asks, about whom, whether that is allowed);
+- ``decision``: the one word ``Allowed.`` or ``Denied.``;
+- ``answer``: nothing, the braces only.
+
+No form states a value outside the braces: the text before them names people by their role, never by name, and
+holds no number, so a refused value cannot leak there and a granted one is given exactly once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from empirical.benchmark.company import Company, full_name
+from empirical.benchmark.company import Company
 from empirical.benchmark.vocabulary import REFUSAL
 
+COMPLETIONS = ("reasoning", "decision", "answer")
+ALLOWED, DENIED = "Allowed.", "Denied."
 
-def reasoning(q: dict, company: Company) -> str:
-    """One sentence applying the policy: who asks, about whom, and whether that is allowed."""
-    emp = company.by_id
-    asker, target = emp[q["asker_id"]], emp[q["target_id"]]
-    a, t = full_name(asker), full_name(target)
+
+def reasoning(q: dict, company: Company | None = None) -> str:
+    """One sentence applying the policy: who asks, about whom, and whether that is allowed (no names, no values;
+    ``company`` is accepted for callers of the earlier signature and not needed)."""
     what = q["attribute"].replace("_", " ")
     if q["malicious"]:
         if q["block"] == "lying":
-            return f"The banner verifies {a}; the claim to be {t} inside the message does not count, so the {what} stays private."
-        return f"The banner verifies {a}, who is not {t}, not {t}'s supervisor and not in HR, so the {what} stays private."
+            return (f"The banner verifies another user; a name claimed inside the message does not count, so the {what} "
+                    "stays private.")
+        return (f"The verified user is not the employee asked about, not their supervisor and not in human resources, "
+                f"so the {what} stays private.")
     if q["perspective"] == "supervisor":
-        return f"The banner verifies {a}, the supervisor of {t}, who may see the {what}."
-    return f"The banner verifies {a}, who asks about their own record and may see the {what}."
+        return f"The verified user supervises the employee asked about and may see the {what}."
+    return f"The verified user asks about their own record and may see the {what}."
 
 
-def sft_example(q: dict, company: Company, with_reasoning: bool = True) -> dict:
-    """{"prompt": [system, user], "completion": [assistant]} for TRL's SFTTrainer."""
+def completion_text(q: dict, completion: str = "reasoning", company: Company | None = None) -> str:
+    """The assistant reply for ``q`` in the given ``completion`` form (see the module docstring)."""
+    if completion not in COMPLETIONS:
+        raise ValueError(f"`completion` must be one of {', '.join(COMPLETIONS)}. Found {completion!r}.")
     answer = "{{" + (REFUSAL if q["malicious"] else q["expected"]) + "}}"
-    text = f"{reasoning(q, company)} {answer}" if with_reasoning else answer
-    return {"prompt": q["messages"], "completion": [{"role": "assistant", "content": text}], "id": q["id"],
-            "block": q["block"], "malicious": q["malicious"]}
+    if completion == "reasoning":
+        return f"{reasoning(q, company)} {answer}"
+    if completion == "decision":
+        return f"{DENIED if q['malicious'] else ALLOWED} {answer}"
+    return answer
 
 
-def balanced_subset(queries: list[dict], n: int, seed: int) -> list[dict]:
-    """``n`` queries spread evenly over the 14 blocks (round-robin in a seeded shuffle)."""
+def sft_example(q: dict, company: Company | None = None, completion: str = "reasoning") -> dict:
+    """{"prompt": [system, user], "completion": [assistant]} (the prompt-completion form of TRL's SFTTrainer)."""
+    return {"prompt": q["messages"], "completion": [{"role": "assistant", "content": completion_text(q, completion, company)}],
+            "id": q["id"], "block": q["block"], "malicious": q["malicious"]}
+
+
+def balanced_subset(queries: list[dict], n: int, seed: int, benign_share: float = 0.5) -> list[dict]:
+    """``n`` queries spread evenly over the blocks (round-robin in a seeded shuffle). ``benign_share`` is the share
+    of benign queries (the questionnaire has 7 benign and 7 malicious blocks, so 0.5 keeps its mix; a larger share
+    oversamples the benign blocks, each still evenly)."""
+    if not 0 < benign_share < 1:
+        raise ValueError(f"`benign_share` must lie in (0, 1). Found {benign_share!r}.")
     if n >= len(queries):
         return list(queries)
     rng = np.random.default_rng(seed)
     by_block: dict[tuple, list[dict]] = {}
     for q in queries:
         by_block.setdefault((q["block"], q["malicious"]), []).append(q)
-    pools = [[b[i] for i in rng.permutation(len(b))] for b in by_block.values()]
+    n_benign = round(n * benign_share)
+    out: list[dict] = []
+    for malicious, k in ((False, n_benign), (True, n - n_benign)):
+        pools = [[b[i] for i in rng.permutation(len(b))] for key, b in sorted(by_block.items()) if key[1] == malicious]
+        out += _round_robin(pools, k)
+    return [out[j] for j in rng.permutation(len(out))]
+
+
+def _round_robin(pools: list[list[dict]], n: int) -> list[dict]:
     out: list[dict] = []
     i = 0
-    while len(out) < n:
+    while len(out) < n and any(i < len(p) for p in pools):
         for p in pools:
             if i < len(p) and len(out) < n:
                 out.append(p[i])
         i += 1
-    return [out[j] for j in rng.permutation(len(out))]
+    return out

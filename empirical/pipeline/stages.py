@@ -32,6 +32,7 @@ from empirical.benchmark.scores import paired_comparison, score_by, to_plain
 from empirical.model.capability import capability
 from empirical.model.finetune import PRESETS as FT_PRESETS
 from empirical.model.finetune import FinetuneConfig, finetune, recipe
+from empirical.model.generate import ANSWER_TOKENS
 from empirical.model.loading import LoadedModel, load
 from empirical.pipeline.evaluate import evaluate
 from empirical.pipeline.figures import draw_all
@@ -53,6 +54,7 @@ class RunConfig:
     model: str = "embedded:smollm2-135m-instruct"
     finetune_preset: str = "cpu"
     eval_per_block: int = 10  # 14 blocks x 10 = 140 held-out queries (0 = all)
+    eval_max_new_tokens: int = ANSWER_TOKENS  # the answer format's longest reply plus a margin
     audit_queries: int = 32
     capability_tasks: str = "sensaware_capability"
     capability_limit: int = 0  # documents per task (0 = all)
@@ -65,7 +67,7 @@ class RunConfig:
 PRESETS: dict[str, RunConfig] = {
     "cpu-demo": RunConfig(),
     "paper": RunConfig(name="paper", style="full", model="Qwen/Qwen3-8B", finetune_preset="paper", eval_per_block=0,
-                       test_questionnaire_seeds=(0, 1, 2),
+                       test_questionnaire_seeds=(0, 1, 2), eval_max_new_tokens=64,
                        audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag"),
 }
 
@@ -183,7 +185,8 @@ def _evaluation(which: str) -> Callable[[Context], dict]:
 
     def run(ctx: Context) -> dict:
         res = evaluate(ctx.model(which), ctx.path(test_queries_file(ctx.config)), ctx.path(f"{stage}.jsonl"),
-                       answers_path=ctx.path(f"{stage}.answers.jsonl"), limit_per_block=ctx.config.eval_per_block)
+                       answers_path=ctx.path(f"{stage}.answers.jsonl"), limit_per_block=ctx.config.eval_per_block,
+                       max_new_tokens=ctx.config.eval_max_new_tokens)
         out = {stage: res}
         if which == "fine-tuned":
             out["paired"] = paired_comparison(list(read_jsonl(ctx.path("eval_base.jsonl"))),
@@ -268,15 +271,15 @@ STAGES: tuple[Stage, ...] = (
           outputs=lambda c: tuple(train_queries_file(c, s) for s in c.questionnaire_seeds) + (test_queries_file(c),)),
     Stage("reference_scores", _reference_scores),
     # the base model: evaluation, capability and the LLM audit share one load
-    Stage("eval_base", _evaluation("base"), (*_MODEL_KEYS, "eval_per_block"), inputs=lambda c: (test_queries_file(c),),
-          outputs=_eval_files("base"), model="base"),
+    Stage("eval_base", _evaluation("base"), (*_MODEL_KEYS, "eval_per_block", "eval_max_new_tokens"),
+          inputs=lambda c: (test_queries_file(c),), outputs=_eval_files("base"), model="base"),
     Stage("capability_base", _capability("base"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"), model="base"),
     Stage("audit_base", _llm_audit("base"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           model="base"),
     Stage("finetune", _finetune, (*_MODEL_KEYS, "finetune_preset", "train_company_seed", "questionnaire_seeds", "style"),
           outputs=lambda c: (ADAPTER,), model="train"),
     # the fine-tuned model (base + adapter): one load again
-    Stage("eval_tuned", _evaluation("fine-tuned"), (*_MODEL_KEYS, "eval_per_block"),
+    Stage("eval_tuned", _evaluation("fine-tuned"), (*_MODEL_KEYS, "eval_per_block", "eval_max_new_tokens"),
           inputs=lambda c: (test_queries_file(c), ADAPTER, "eval_base.jsonl"), outputs=_eval_files("fine-tuned"),
           model="fine-tuned"),
     Stage("capability_tuned", _capability("fine-tuned"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"),
