@@ -109,3 +109,12 @@ Proof. intros M A N n HM HA. apply compose_kernel; assumption. Qed.
 
 Lemma confusion_expect : forall M A n g h, compose M A n g h = expect (M g) (fun y => A y h) n.
 Proof. reflexivity. Qed.
+
+(** The event gap is at most the total variation: [P(S) − Q(S) ≤ TV(P, Q)] for every event [S]. *)
+Theorem event_gap_le_tv : forall P Q n (S : event), mass P S n - mass Q S n <= tv P Q n.
+Proof.
+  intros P Q n S.
+  assert (E : forall R0, mass R0 S n = expect R0 (fun i => if S i then 1 else 0) n).
+  { intros R0. unfold mass, expect. apply sum_eq. intros i _. destruct (S i); ring. }
+  rewrite !E. apply tv_test. intros i _. destruct (S i); lra.
+Qed.

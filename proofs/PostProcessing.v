@@ -65,6 +65,16 @@ Proof.
       rewrite sum_cte. unfold Rmax. destruct (Rle_dec 0 (0 * INR (S n) - 0 * INR (S n))); lra.
 Qed.
 
+(** The identity guard changes nothing: the guarded laws are the laws themselves (so TV is kept). *)
+Theorem post_processing_identity : forall (P : nat -> R) (n j : nat), (j <= n)%nat ->
+  push P (fun i j => if Nat.eq_dec j i then 1 else 0) n j = P j.
+Proof.
+  intros P n j Hj. unfold push.
+  rewrite (sum_eq _ (fun i => if Nat.eq_dec i j then P j else 0)).
+  - apply sum_dirac. assumption.
+  - intros i _. destruct (Nat.eq_dec j i), (Nat.eq_dec i j); subst; try lia; ring.
+Qed.
+
 (** The SA game: the adversary sees the guarded output, drawn from [guarded M K n g = push (M g) K n]. *)
 Definition guarded (M K : nat -> nat -> R) (n : nat) : nat -> nat -> R := fun g => push (M g) K n.
 
