@@ -88,12 +88,12 @@ def capability(lm: LoadedModel, tasks: str | list[str] = TAG, *, limit: int | No
     model, tok = lm.model, lm.tokenizer
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    lm = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, max_length=getattr(model.config, "max_position_embeddings",
-                                                                                          None))
+    harness = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size,
+                   max_length=getattr(model.config, "max_position_embeddings", None))
     if cache:
         Path(cache).parent.mkdir(parents=True, exist_ok=True)
     use_template = chat_template and getattr(tok, "chat_template", None) is not None
-    res = lm_eval.simple_evaluate(model=lm, tasks=names, task_manager=tm, limit=limit, use_cache=cache, log_samples=False,
+    res = lm_eval.simple_evaluate(model=harness, tasks=names, task_manager=tm, limit=limit, use_cache=cache, log_samples=False,
                                   apply_chat_template=use_template, bootstrap_iters=1000, random_seed=seed,
                                   numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed)
     out = summarise(res)

@@ -211,7 +211,7 @@ def test_llm_audit_on_neighbouring_inputs(tiny):
     assert res["queries"] == 8 and res["groups"] == 7 and 0 <= res["success"] <= 1
 
 
-def test_run_pipeline_with_model_stages(tiny, tmp_path):
+def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     from dataclasses import replace
 
     from empirical.pipeline import stages as pipeline
@@ -219,8 +219,17 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path):
 
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
                   audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+    loads: list = []
+    real_load = pipeline.load
+    monkeypatch.setattr(pipeline, "load", lambda model, adapter=None, **kw: loads.append(adapter) or real_load(model, adapter, **kw))
     res = pipeline.run(cfg, tmp_path, log=lambda m: None)
     root = tmp_path / "tiny"
+    # evaluation, capability and the LLM audit of one model share one load: base once, base + adapter once
+    assert loads == [None, str(root / "adapter")]
+    logs: list[str] = []
+    pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)  # a changed ε list: no model stage reruns
+    assert loads == [None, str(root / "adapter")] and [m.split("] ")[1].removesuffix(" …") for m in logs if m.endswith("…")] == [
+        "bounds", "summary"]
     assert res["eval_base"]["n"] == 14 and res["eval_tuned"]["n"] == 14
     assert res["paired"]["n"] == 14 and 0 <= res["paired"]["mcnemar_p"] <= 1
     assert set(res["llm_audit"]) == {"base", "fine-tuned"}
