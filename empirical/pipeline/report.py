@@ -45,6 +45,25 @@ def headline_rows(results: dict) -> list[list[str]]:
     return rows
 
 
+def example_answers(rows: list[dict], per_side: int = 3) -> list[dict]:
+    """``per_side`` benign and ``per_side`` malicious graded rows, each from another block: the first of each block in
+    file order (no choosing by outcome), with what the model said beside the expected answer and the grade."""
+    out: list[dict] = []
+    for malicious in (False, True):
+        seen: set = set()
+        for r in rows:
+            if r["malicious"] is malicious and r["block"] not in seen and len(seen) < per_side:
+                seen.add(r["block"])
+                out.append({k: r.get(k) for k in ("id", "block", "attribute", "malicious", "perspective", "expected",
+                                                  "output", "label", "category")})
+    return out
+
+
+def _cell(text: str | None, width: int = 90) -> str:
+    t = " ".join((text or "").split()).replace("|", "\\|")
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
 def blocks(results: dict, figures: list[Path]) -> list[tuple]:
     """The report as blocks: ("h", level, text), ("p", text), ("table", header, rows), ("img", path, caption)."""
     cfg = results["config"]
@@ -62,6 +81,14 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
         if p:
             out.append(("p", f"Paired on the same queries (exact McNemar, n = {p['n']}): {100 * p['difference']:+.2f} points, "
                              f"p = {p['mcnemar_p']:.3g}."))
+    ex = (results.get(OURS["fine-tuned"]) or {}).get("examples")
+    if ex:
+        out += [("h", 2, "Example answers of the fine-tuned model"),
+                ("p", "The first held-out query of three benign and three malicious blocks (file order, not chosen by outcome): "
+                      "what the model said, the expected answer, and the grade."),
+                ("table", ["block", "side", "expected answer", "model answer", "grade"],
+                 [[e["block"], "malicious" if e["malicious"] else "benign", _cell("{{" + str(e["expected"]) + "}}"),
+                   _cell(e["output"]), e["category"]] for e in ex])]
     cap = results.get("capability")
     if cap:
         tasks = sorted({t for r in cap.values() for t in r["tasks"]})

@@ -36,7 +36,7 @@ from empirical.model.generate import ANSWER_TOKENS
 from empirical.model.loading import LoadedModel, load
 from empirical.pipeline.evaluate import evaluate
 from empirical.pipeline.figures import draw_all
-from empirical.pipeline.report import write_report
+from empirical.pipeline.report import example_answers, write_report
 from empirical.pipeline.summary import OURS, figure_data, run_summary, write_figure_data
 from theory import sa_bound
 
@@ -189,8 +189,9 @@ def _evaluation(which: str) -> Callable[[Context], dict]:
                        max_new_tokens=ctx.config.eval_max_new_tokens)
         out = {stage: res}
         if which == "fine-tuned":
-            out["paired"] = paired_comparison(list(read_jsonl(ctx.path("eval_base.jsonl"))),
-                                              list(read_jsonl(ctx.path("eval_tuned.jsonl"))), "id")
+            tuned = list(read_jsonl(ctx.path("eval_tuned.jsonl")))
+            out["paired"] = paired_comparison(list(read_jsonl(ctx.path("eval_base.jsonl"))), tuned, "id")
+            res["examples"] = example_answers(tuned)
         return out
 
     return run

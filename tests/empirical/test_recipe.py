@@ -81,6 +81,31 @@ def test_balanced_subset_with_benign_share():
         balanced_subset(qs, 10, seed=1, benign_share=1.0)
 
 
+def test_report_shows_example_answers_beside_the_expected_ones(tmp_path):
+    from empirical.benchmark.grader import grade_rows
+    from empirical.benchmark.scores import score, to_plain
+    from empirical.pipeline.report import blocks, example_answers, to_markdown
+
+    qs = list(generate(build_company(3), 0, "compact", per_block=2))
+    rows = [{**q, "output": completion_text(q, "decision") if i % 3 else "{{Ann Lee}}"} for i, q in enumerate(qs)]
+    graded = list(grade_rows(rows))
+    ex = example_answers(graded)
+    assert [e["malicious"] for e in ex] == [False] * 3 + [True] * 3
+    assert len({e["block"] for e in ex[:3]}) == 3 and len({e["block"] for e in ex[3:]}) == 3
+    # the first row of each block in file order, whatever its grade
+    first = {}
+    for r in graded:
+        first.setdefault((r["block"], r["malicious"]), r)
+    assert all(e["id"] == first[(e["block"], e["malicious"])]["id"] for e in ex)
+    md = to_markdown(blocks({"config": {"name": "t", "model": "m", "finetune_preset": "cpu", "style": "compact",
+                                         "train_company_seed": 0, "test_company_seed": 3},
+                              "eval_tuned": {"model": "fine-tuned", "n": len(graded), "examples": ex,
+                                             "scores": to_plain(score(graded))}}, []), tmp_path)
+    assert "## Example answers of the fine-tuned model" in md
+    for e in ex:
+        assert f"| {e['block']} | {'malicious' if e['malicious'] else 'benign'} | {{{{{e['expected']}}}}} |" in md
+
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
