@@ -8,6 +8,7 @@ import numpy as np
 
 from empirical.audit.estimators import audit_counts, best_certifiable_epsilon, pairwise_tv
 from empirical.audit.mechanisms import GeometricNoise, Leaky, PerfectGuard, RandomizedResponse, decode_index
+from empirical.audit.one_run import one_run_epsilon_lb, one_run_p_value
 from theory import tight_gary_success
 
 
@@ -90,8 +91,6 @@ def one_run_validation(*, epsilons: Iterable[float] = (0.5, 1.0, 2.0, 4.0), grou
     count summed over every count the test rejects), and the median ε lower bound against the true ε.
     """
     from scipy.stats import binom
-
-    from empirical.audit.one_run import one_run_epsilon_lb, one_run_p_value
 
     rng = np.random.default_rng(seed)
     rows = []

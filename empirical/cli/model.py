@@ -9,6 +9,7 @@ import sys
 from empirical.benchmark.files import atomic_write
 from empirical.cli.backend import backend_flags, served_model
 from empirical.cli.common import Command, dump_json
+from empirical.cli.dp import dp_flags, run_dp_finetune
 from empirical.model.capability import capability, format_table, parse_tasks
 from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
 from empirical.model.generate import generate_answers, read_queries
@@ -25,6 +26,7 @@ def _configure_finetune(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key (JSON value)")
     p.add_argument("--out", required=True, help="adapter directory (checkpoints under OUT/checkpoints)")
     p.add_argument("--no-resume", action="store_true", help="ignore existing checkpoints")
+    dp_flags(p)
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -46,7 +48,7 @@ def _run_finetune(args: argparse.Namespace) -> int:
     if args.config:
         cfg = cfg.updated(load_config_file(args.config), args.config)
     cfg = cfg.updated({"model": args.model, **_overrides(args.set)}, "--set")
-    summary = finetune(cfg, args.out, resume=not args.no_resume)
+    summary = run_dp_finetune(args, cfg) or finetune(cfg, args.out, resume=not args.no_resume)
     print(dump_json({k: v for k, v in summary.items() if k != "loss_curve"}))
     return 0
 

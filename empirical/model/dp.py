@@ -1,0 +1,303 @@
+"""DP-SGD on the LoRA parameters (Abadi et al., CCS 2016, arXiv 1607.00133, Algorithm 1): Poisson sampling,
+per-example clipping, Gaussian noise; accounted by Google's dp-accounting under the replace-one relation.
+
+One step with sampling rate q on n examples, clipping norm C and noise multiplier σ:
+
+* the batch holds each example independently with probability q (expected size B = q·n; it may be empty);
+* per-example gradients ``g_i`` of the example's own mean token loss, from Opacus' ``GradSampleModule`` (checked
+  against single-example backward passes in the tests: Opacus issue #820 is a peft ≥ 0.14 trap where hooks on LoRA
+  layers give wrong per-example gradients while training looks normal);
+* ``ĝ = (Σ_i g_i·min(1, C/‖g_i‖) + N(0, σ²C²·I))/B`` over all trainable parameters jointly (‖·‖ the flat norm);
+* the optimiser (AdamW, the recipe's learning rate) steps on ĝ: post-processing, so the guarantee is unchanged.
+
+After T steps the training is (ε, δ)-DP for replace-one neighbours, ε from the PLD accountant
+(``NeighboringRelation.REPLACE_ONE``, pessimistic) of ``SelfComposed(PoissonSampled(q, Gaussian(σ)), T)``. Given a
+target ε, σ is calibrated on the same accountant (bisection, ``dp_accounting.calibrate_dp_mechanism``). The SA
+bound comes from the whole replace-one privacy profile (``theory.dpsgd_sa_bound``); a unit held in k records
+(a canary repeated k times) is protected by group privacy, ``(kε, δ·Σ_{j<k} e^{jε})`` (result 8).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from empirical.model.finetune import (
+    FinetuneConfig,
+    PadCollator,
+    build_dataset,
+    lora_config,
+    model_card,
+    recipe,
+    tokenize_examples,
+)
+from empirical.model.loading import load_model
+from theory import dpsgd_sa_bound, group_privacy, tight_gary_success
+
+#: σ beyond which a run is refused: the noise on the mean update is σC/B, and above ~50 the update is noise.
+MAX_NOISE_MULTIPLIER = 50.0
+#: σ below which the replace-one PLD spans too many nats to be computed quickly.
+MIN_NOISE_MULTIPLIER = 0.3
+#: dp-accounting's PLD discretisation (its default); the tests call the accountant with the same value.
+PLD_INTERVAL = 1e-4
+
+
+@dataclass(frozen=True)
+class DpConfig:
+    """DP-SGD settings: a target ε (σ calibrated) or a noise multiplier σ; δ; clipping norm C; the SA game's G;
+    ``group_size`` k: records holding one protected unit (a canary written k times)."""
+
+    delta: float
+    target_epsilon: float | None = None
+    noise_multiplier: float | None = None
+    max_grad_norm: float = 1.0
+    groups: int = 7
+    group_size: int = 1
+
+    def validate(self, examples: int) -> None:
+        if (self.target_epsilon is None) == (self.noise_multiplier is None):
+            raise ValueError("DP fine-tuning needs exactly one of `--target-epsilon` and `--noise-multiplier`.")
+        if self.target_epsilon is not None and not (self.target_epsilon > 0 and math.isfinite(self.target_epsilon)):
+            raise ValueError(f"`--target-epsilon` must be a finite number > 0. Found {self.target_epsilon!r}.")
+        if self.noise_multiplier is not None and not (0 < self.noise_multiplier <= MAX_NOISE_MULTIPLIER):
+            raise ValueError(f"`--noise-multiplier` must lie in (0, {MAX_NOISE_MULTIPLIER:g}]. Found {self.noise_multiplier!r}.")
+        if not (self.max_grad_norm > 0 and math.isfinite(self.max_grad_norm)):
+            raise ValueError(f"`--max-grad-norm` must be a finite number > 0. Found {self.max_grad_norm!r}.")
+        if not 0 < self.delta < 1.0 / examples:
+            raise ValueError(f"`--delta` must lie in (0, 1/n) = (0, {1.0 / examples:.3g}) for n = {examples} training "
+                             f"examples (δ ≥ 1/n allows releasing a record outright). Found {self.delta!r}.")
+        if self.groups < 2 or self.group_size < 1:
+            raise ValueError(f"`groups` must be >= 2 and `group_size` >= 1. Found {self.groups!r}, {self.group_size!r}.")
+
+
+def _event(sigma: float, q: float, steps: int):
+    import dp_accounting
+
+    return dp_accounting.SelfComposedDpEvent(dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma)),
+                                             steps)
+
+
+def _accountant():
+    import dp_accounting
+    from dp_accounting import pld
+
+    return pld.PLDAccountant(dp_accounting.NeighboringRelation.REPLACE_ONE, value_discretization_interval=PLD_INTERVAL)
+
+
+def certified_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
+    """Replace-one ε at δ of DP-SGD (σ, q, T): dp-accounting's PLD accountant (pessimistic estimate)."""
+    acc = _accountant()
+    acc.compose(_event(float(noise_multiplier), float(sampling_rate), int(steps)))
+    return float(acc.get_epsilon(float(delta)))
+
+
+def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float) -> float:
+    """The smallest σ (to 1e−3, rounded up) whose replace-one ε at δ is ≤ ``target_epsilon``; a ValueError naming the
+    σ that would be needed when it exceeds :data:`MAX_NOISE_MULTIPLIER`."""
+    import dp_accounting
+
+    def eps(s: float) -> float:
+        return certified_epsilon(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta)
+
+    if eps(MIN_NOISE_MULTIPLIER) <= target_epsilon:
+        return MIN_NOISE_MULTIPLIER
+    if eps(MAX_NOISE_MULTIPLIER) > target_epsilon:
+        need = None
+        for hi in (2e2, 1e3, 1e4):
+            if eps(hi) <= target_epsilon:
+                need = _bisect(eps, target_epsilon, MAX_NOISE_MULTIPLIER, hi)
+                break
+        what = f"σ ≈ {need:.4g}" if need else "σ > 1e4"
+        raise ValueError(f"`--target-epsilon` {target_epsilon:g} at δ = {delta:g} is out of reach for T = {steps} steps at "
+                         f"sampling rate q = {sampling_rate:.4g}: it needs {what}, above the limit σ ≤ "
+                         f"{MAX_NOISE_MULTIPLIER:g} (the update would be noise). Raise ε, or train fewer steps.")
+    res = dp_accounting.calibrate_dp_mechanism(
+        _accountant, lambda s: _event(s, sampling_rate, steps), target_epsilon, delta,
+        dp_accounting.ExplicitBracketInterval(MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER), tol=1e-3)
+    return float(res)
+
+
+def _bisect(f, target: float, lo: float, hi: float) -> float:
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if f(mid) <= target else (mid, hi)
+    return hi
+
+
+def plan(cfg: FinetuneConfig, dp: DpConfig, examples: int) -> dict:
+    """Sampling rate, steps, σ and the certified guarantee for ``examples`` training examples; checks every input
+    before any model is loaded. Expected batch B = per-device batch × accumulation; q = B/n; T = max_steps, or
+    ⌈epochs·n/B⌉."""
+    dp.validate(examples)
+    b = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps
+    if b > examples:
+        raise ValueError(f"the expected batch {b} exceeds the {examples} training examples; lower the batch size")
+    q = b / examples
+    steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_train_epochs * examples / b))
+    sigma = dp.noise_multiplier or calibrate_noise(target_epsilon=dp.target_epsilon, sampling_rate=q, steps=steps,
+                                                    delta=dp.delta)
+    eps = certified_epsilon(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta)
+    sa = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=steps, groups=dp.groups).to_dict()
+    out = {"epsilon": eps, "delta": dp.delta, "noise_multiplier": sigma, "sampling_rate": q, "steps": steps,
+           "expected_batch_size": b, "max_grad_norm": dp.max_grad_norm, "neighbouring_relation": "replace-one",
+           "accountant": f"dp-accounting PLD (REPLACE_ONE, pessimistic, interval {PLD_INTERVAL:g})",
+           "target_epsilon": dp.target_epsilon, "groups": dp.groups, "group_size": dp.group_size, "sa_bound": sa}
+    if dp.group_size > 1:
+        ge, gd = (float(x) for x in group_privacy(eps, dp.delta, dp.group_size))
+        out["group"] = {"epsilon": ge, "delta": gd, "success_bound": float(tight_gary_success(ge, min(gd, 1.0), dp.groups)),
+                        "note": f"a unit in {dp.group_size} records: group privacy (kε, δ·Σ_{{j<k}} e^(jε))"}
+    return out
+
+
+def per_example_loss(model, batch):
+    """Each example's mean token loss (labels −100 ignored), shape (B,): the loss is per example, so a per-example
+    gradient does not depend on the other examples of the batch (a batch-mean over tokens would)."""
+    import torch
+
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+    labels = batch["labels"][:, 1:]
+    ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1),
+                                           ignore_index=-100, reduction="none").view(labels.shape)
+    mask = (labels != -100).to(ce.dtype)
+    return (ce * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+@dataclass
+class DpStep:
+    """What one step used: per-example gradients (flattened, B × P), their norms and clipped norms, the noise
+    (P,), and the private mean gradient (P,)."""
+
+    per_example: object
+    norms: object
+    clipped_norms: object
+    noise: object
+    gradient: object
+
+
+def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multiplier: float, expected_batch_size: int,
+                     generator) -> DpStep:
+    """One DP-SGD gradient: per-example gradients from Opacus' ``GradSampleModule`` ``gsm`` (``loss_reduction="sum"``),
+    clipped to ``max_grad_norm`` jointly over ``params``, summed, plus N(0, σ²C²), divided by the expected batch
+    size. ``batch`` None is an empty Poisson batch (the gradient is noise). Writes ĝ into each ``p.grad``."""
+    import torch
+
+    total = sum(p.numel() for p in params)
+    if batch is None:
+        per = torch.zeros((0, total))
+    else:
+        for p in params:
+            p.grad_sample = None
+            p.grad = None
+        per_example_loss(gsm, batch).sum().backward()
+        missing = [i for i, p in enumerate(params) if getattr(p, "grad_sample", None) is None]
+        if missing:
+            raise RuntimeError(f"Opacus computed no per-example gradient for {len(missing)} trainable tensors: the "
+                               "DP step would be wrong (Opacus issue #820); refusing to train")
+        per = torch.cat([p.grad_sample.reshape(p.grad_sample.shape[0], -1) for p in params], dim=1).detach()
+        for p in params:
+            p.grad_sample = None
+            p.grad = None
+    norms = per.norm(dim=1)
+    factor = (max_grad_norm / (norms + 1e-12)).clamp(max=1.0)
+    clipped = per * factor[:, None]
+    noise = torch.normal(0.0, noise_multiplier * max_grad_norm, size=(total,), generator=generator)
+    grad = (clipped.sum(0) + noise) / expected_batch_size
+    off = 0
+    for p in params:
+        p.grad = grad[off:off + p.numel()].view_as(p).to(p.dtype).clone()
+        off += p.numel()
+    return DpStep(per, norms, clipped.norm(dim=1), noise, grad)
+
+
+def wrap(model):
+    """The peft model inside Opacus' ``GradSampleModule`` (per-example gradients by hooks, summed loss)."""
+    from opacus import GradSampleModule
+
+    return GradSampleModule(model, batch_first=True, loss_reduction="sum")
+
+
+def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *, dataset: list[dict] | None = None) -> dict:
+    """DP-SGD fine-tuning of a LoRA adapter; writes the adapter, ``sensaware_finetune.json`` (with a ``dp`` entry:
+    the certified (ε, δ), σ, q, T, C and the SA bound) and the model card to ``out_dir`` only at the end. Every input
+    is checked before the model loads, so bad input leaves no adapter. No checkpoints: an interrupted DP run
+    restarts (resuming would need the sampler's and the noise's state)."""
+    import torch
+    from peft import get_peft_model
+    from transformers import get_linear_schedule_with_warmup, set_seed
+
+    out = Path(out_dir)
+    if (out / "adapter_config.json").is_file():
+        raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
+    rows = dataset if dataset is not None else build_dataset(cfg)
+    privacy = plan(cfg, dp, len(rows))
+    model, tok = load_model(cfg.model, quantize=cfg.quantize)
+    feats = tokenize_examples(rows, tok, cfg.completion_only_loss)
+    too_long = sum(len(f["input_ids"]) > cfg.max_length for f in feats)
+    if too_long:
+        raise ValueError(f"{too_long} of {len(rows)} examples are longer than `max_length` = {cfg.max_length} tokens")
+    set_seed(cfg.seed)
+    model = get_peft_model(model, lora_config(cfg))
+    trainable, total = model.get_nb_trainable_parameters()
+    model.train()
+    gsm = wrap(model)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    steps, q, b = privacy["steps"], privacy["sampling_rate"], privacy["expected_batch_size"]
+    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, steps)  # the recipe's linear schedule
+    gen = torch.Generator().manual_seed(cfg.seed)
+    collate = PadCollator(tok.pad_token_id)
+    curve, sizes, clipped = [], [], 0
+    for step in range(1, steps + 1):
+        idx = torch.nonzero(torch.rand(len(feats), generator=gen) < q).flatten().tolist()
+        batch = collate([feats[i] for i in idx]) if idx else None
+        res = private_gradient(gsm, params, batch, max_grad_norm=dp.max_grad_norm,
+                               noise_multiplier=privacy["noise_multiplier"], expected_batch_size=b, generator=gen)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        sizes.append(len(idx))
+        clipped += int((res.norms > dp.max_grad_norm).sum())
+        if batch is not None and (step % max(1, cfg.logging_steps) == 0 or step == steps):
+            with torch.no_grad():
+                curve.append((step, float(per_example_loss(model, batch).mean())))
+    summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable, "total_parameters": total,
+               "global_step": steps, "train_loss": curve[-1][1] if curve else float("nan"), "loss_curve": curve,
+               "resumed_from": None, "mean_batch_size": sum(sizes) / steps,
+               "clipped_share": clipped / max(1, sum(sizes)), "dp": privacy}
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out))
+    try:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "sensaware_finetune.json").write_text(json.dumps(summary, indent=2))
+        (tmp / "README.md").write_text(dp_model_card(summary))
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return summary
+
+
+def dp_model_card(summary: dict) -> str:
+    """The recipe's model card plus a section on the DP guarantee."""
+    p = summary["dp"]
+    sa = p["sa_bound"]
+    lines = ["", "## Differential privacy (DP-SGD)", "",
+             f"Certified **(ε, δ) = ({p['epsilon']:.4g}, {p['delta']:.3g})** for replace-one neighbours (one training "
+             f"example changed), by {p['accountant']}.", "",
+             f"DP-SGD on the LoRA parameters: Poisson sampling rate q = {p['sampling_rate']:.4g} (expected batch "
+             f"{p['expected_batch_size']}), T = {p['steps']} steps, per-example clipping norm C = {p['max_grad_norm']:g}, "
+             f"noise multiplier σ = {p['noise_multiplier']:.4g} (noise std σC/B on the mean gradient).", "",
+             f"Sensitive-attribute bound (G = {p['groups']}, uniform prior, from the replace-one privacy profile): "
+             f"success ≤ {sa['success_bound']:.4f}, advantage ≤ {sa['advantage_bound']:.4f}."]
+    if "group" in p:
+        gp = p["group"]
+        lines += ["", f"A unit written in {p['group_size']} records is ({gp['epsilon']:.4g}, {gp['delta']:.3g})-DP by group "
+                  f"privacy; its value is guessed with success ≤ {gp['success_bound']:.4f}."]
+    lines += ["", "```json", json.dumps(p, indent=2), "```"]
+    return model_card(summary) + "\n".join(lines) + "\n"
