@@ -1,0 +1,110 @@
+"""Canary data and the two adversaries: uniform independent values, k copies in the training text, the AI
+adversary's log-likelihoods against transformers' own loss, the SA adversary's decoding (refusal → the prior's
+guess), the audit entry, and bad input."""
+
+import numpy as np
+import pytest
+
+from empirical.audit.canary import (
+    ai_adversary,
+    canary_audit,
+    facts,
+    make_canaries,
+    sa_adversary,
+    training_rows,
+)
+from empirical.audit.one_run import one_run_epsilon_lb
+from empirical.benchmark.company import build_company
+from empirical.benchmark.vocabulary import REFUSAL
+
+
+@pytest.fixture(scope="module")
+def company():
+    return build_company(0)
+
+
+def test_canaries_uniform_independent_and_new(company):
+    from scipy.stats import chisquare
+
+    cs = make_canaries(company, 2100, seed=5)
+    assert [c.record["id"] for c in cs] == [c.record["id"] for c in make_canaries(company, 2100, seed=5)]
+    assert not {c.record["id"] for c in cs} & set(company.by_id)
+    counts = np.bincount([c.value for c in cs], minlength=7)
+    assert chisquare(counts).pvalue > 1e-3  # uniform on the G = 7 values
+    assert all(c.record["marital-status"] in facts(c.record)[-1] for c in cs[:20])
+
+
+def test_canaries_repeated_k_times(company):
+    cs = make_canaries(company, 5, seed=1)
+    rows = training_rows(company, cs, repeats=3, employees=10, seed=0)
+    texts = [r["completion"][0]["content"] for r in rows]
+    for c in cs:
+        assert texts.count(facts(c.record)[-1]) == 3
+    assert len(rows) == 2 * 10 + 2 * 5 * 3
+
+
+def test_too_many_canaries(company):
+    with pytest.raises(ValueError, match="more than the company can host"):
+        make_canaries(company, len(company.employees) + 1, seed=0)
+
+
+class _Backend:
+    name = model_id = "stub"
+    adapter = None
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+
+    def generate_batch(self, messages, max_new_tokens):
+        out, self.answers = self.answers[:len(messages)], self.answers[len(messages):]
+        return out
+
+
+def test_sa_adversary_decodes_and_refusal_is_the_prior_guess(company):
+    cs = make_canaries(company, 3, seed=2)
+    guesses, conf, refusals = sa_adversary(_Backend(["Denied. {{Divorced}}", "Denied. {{" + REFUSAL + "}}", "no idea"]),
+                                           company, cs, batch_size=2)
+    assert guesses.tolist() == [2, 0, 0] and conf.tolist() == [1.0, 0.0, 0.0] and refusals == pytest.approx(2 / 3)
+
+
+def test_audit_entry():
+    rng = np.random.default_rng(0)
+    truths = rng.integers(0, 7, 60)
+    scores = rng.normal(size=(60, 7))
+    scores[np.arange(60), truths] += 10  # every guess right
+    guesses, conf = ai_adversary(scores)
+    e = canary_audit("ai", guesses, conf, truths, delta=1e-5, epsilon=2.0)
+    assert e["success"] == 1.0 and e["correct"] == e["guesses"] == 60
+    assert e["epsilon_lower_bound"] == pytest.approx(one_run_epsilon_lb(canaries=60, guesses=60, correct=60, delta=1e-5,
+                                                                        groups=7), abs=1e-9)
+    assert e["verdict"] == "violated"  # 60/60 at G = 7 is impossible for ε = 2
+    assert {"epsilon", "delta", "groups", "canaries", "adversary", "guesses", "correct", "epsilon_lower_bound"} <= set(e)
+
+
+def test_ai_scores_equal_transformers_loss(company, tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from empirical.audit.canary import PROMPT, ai_scores
+    from empirical.benchmark.company import full_name
+    from empirical.model.loading import build_tiny_model, load
+
+    cs = make_canaries(company, 2, seed=3)
+    corpus = [f for c in cs for f in facts(c.record)] + [PROMPT] * 3
+    lm = load(str(build_tiny_model(tmp_path / "tiny", corpus, vocab_size=300, hidden=32, layers=1)), quantize=False)
+    s = ai_scores(lm, cs, batch_size=5)
+    assert s.shape == (2, 7)
+    tok, c, v = lm.tokenizer, cs[1], 4
+    lab = "Widowed"
+    assert lab == ["Married-civ-spouse", "Never-married", "Divorced", "Separated", "Widowed", "Married-spouse-absent",
+                   "Married-AF-spouse"][v]
+    prompt = [{"role": "user", "content": PROMPT.format(name=full_name(c.record), id=c.record["id"])}]
+    stmt = facts({**c.record, "marital-status": lab})[-1]
+    p_ids = tok.apply_chat_template(prompt, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+    f_ids = tok.apply_chat_template(prompt + [{"role": "assistant", "content": stmt}], tokenize=True,
+                                    return_dict=True)["input_ids"]
+    ids = torch.tensor([list(f_ids)])
+    labels = ids.clone()
+    labels[0, :len(p_ids)] = -100
+    with torch.no_grad():
+        loss = lm.model(input_ids=ids, labels=labels).loss  # mean over the completion tokens
+    assert s[1, v] == pytest.approx(-float(loss) * (len(f_ids) - len(p_ids)), rel=1e-4)
