@@ -159,8 +159,9 @@ def per_example_loss(model, batch):
     gradient does not depend on the other examples of the batch (a batch-mean over tokens would)."""
     import torch
 
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
-    labels = batch["labels"][:, 1:]
+    dev = next(p for p in model.parameters() if p.requires_grad).device
+    logits = model(input_ids=batch["input_ids"].to(dev), attention_mask=batch["attention_mask"].to(dev)).logits[:, :-1]
+    labels = batch["labels"][:, 1:].to(dev)
     ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1),
                                            ignore_index=-100, reduction="none").view(labels.shape)
     mask = (labels != -100).to(ce.dtype)
@@ -198,7 +199,7 @@ def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multipli
         if missing:
             raise RuntimeError(f"Opacus computed no per-example gradient for {len(missing)} trainable tensors: the "
                                "DP step would be wrong (Opacus issue #820); refusing to train")
-        per = torch.cat([p.grad_sample.reshape(p.grad_sample.shape[0], -1) for p in params], dim=1).detach()
+        per = torch.cat([p.grad_sample.reshape(p.grad_sample.shape[0], -1).float().cpu() for p in params], dim=1).detach()
         for p in params:
             p.grad_sample = None
             p.grad = None
@@ -209,7 +210,7 @@ def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multipli
     grad = (clipped.sum(0) + noise) / expected_batch_size
     off = 0
     for p in params:
-        p.grad = grad[off:off + p.numel()].view_as(p).to(p.dtype).clone()
+        p.grad = grad[off:off + p.numel()].view_as(p).to(device=p.device, dtype=p.dtype).clone()
         off += p.numel()
     return DpStep(per, norms, clipped.norm(dim=1), noise, grad)
 
