@@ -37,6 +37,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from theory.theorems import THEOREMS
+
 COQ_INSTALL = "apt-get install -y coq libcoq-stdlib"
 #: The axioms of the Coq standard library's real numbers (Coq 8.16) as ``Print Assumptions`` names them;
 #: nothing else may appear.
@@ -286,8 +288,6 @@ def run_tests(root: Path, files: list[str]) -> dict[str, bool]:
 def verify(run_property_tests: bool = True, proofs: Path | None = None, full_coqchk: bool = True) -> Report:
     """The full check: proofs (``proofs`` defaults to the checkout's ``proofs/``), certificates, property tests."""
     from theory.certificates import run_all
-    from theory.theorems import THEOREMS
-
     root = source_root()
     rep = Report()
     rep.proofs = check_proofs(proofs if proofs is not None else root / "proofs", full_coqchk=full_coqchk)
@@ -300,8 +300,6 @@ def verify(run_property_tests: bool = True, proofs: Path | None = None, full_coq
 
 def format_report(rep: Report) -> str:
     from theory.certificates import CERTIFICATES
-    from theory.theorems import THEOREMS
-
     def mark(v) -> str:
         return {True: "ok", False: "FAIL", None: "skipped"}[v]
 
@@ -323,25 +321,3 @@ def format_report(rep: Report) -> str:
         lines.append("COQCHK: " + "; ".join(p.coqchk_problems))
     lines.append("verified" if rep.ok else "NOT verified")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m empirical.verify [PROOFS_DIR] [--quick]``: the proof check alone (no certificates, no tests)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    proofs = Path(args[0]) if args else source_root() / "proofs"
-    chk = check_proofs(proofs, full_coqchk=not quick)
-    print(f"{len(chk.names)} constants; compiled: {chk.compiled}; axioms: {', '.join(sorted(chk.axioms)) or 'none'}")
-    for label, items in (("forbidden", chk.forbidden), ("assumptions", chk.assumption_problems),
-                         ("coqchk", chk.coqchk_problems)):
-        for x in items:
-            print(f"{label}: {x}")
-    if not chk.compiled:
-        print(chk.log[-4000:], file=sys.stderr)
-    print("proofs verified" if chk.ok else "proofs NOT verified")
-    return 0 if chk.ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory.symbols import DELTA, EPS, A, B, G
+from theory.advantage import advantage_symbolic, success_from_advantage_symbolic
+from theory.composition import group_privacy_symbolic
+from theory.dp_to_tv import eta_symbolic, eta_witness_symbolic
+from theory.inversion import epsilon_lower_bound_symbolic
+from theory.sandwich import sandwich_advantage_symbolic, sandwich_success_symbolic
+from theory.symbols import DELTA, EPS, A, B, G, L, S
+from theory.tight_gary import tight_gary_advantage_symbolic, tight_gary_success_symbolic
 
 _E = sp.exp(EPS)
 
@@ -20,21 +26,18 @@ def _zero(expr: sp.Expr) -> bool:
 
 def eta_tanh() -> bool:
     """η(ε, 0) = tanh(ε/2)."""
-    from theory.dp_to_tv import eta_symbolic
 
     return _zero((eta_symbolic().subs(DELTA, 0) - sp.tanh(EPS / 2)).rewrite(sp.exp))
 
 
 def eta_special_cases() -> bool:
     """η(0, δ) = δ and η(ε, 1) = 1."""
-    from theory.dp_to_tv import eta_symbolic
 
     return _zero(eta_symbolic().subs(EPS, 0) - DELTA) and _zero(eta_symbolic().subs(DELTA, 1) - 1)
 
 
 def eta_monotone() -> bool:
     """∂η/∂ε = 2(1 − δ)e^ε/(e^ε + 1)² ≥ 0 and ∂η/∂δ = 2/(e^ε + 1) > 0 for δ ≤ 1."""
-    from theory.dp_to_tv import eta_symbolic
 
     d_eps = sp.diff(eta_symbolic(), EPS)
     d_delta = sp.diff(eta_symbolic(), DELTA)
@@ -53,7 +56,6 @@ def dp_to_tv_identity() -> bool:
 
 def eta_witness() -> bool:
     """The 4-point witness: P(S*) − Q(S*) = δ + (1 − δ)(e − 1)/(e + 1) = η, S* = {0, 1}."""
-    from theory.dp_to_tv import eta_symbolic, eta_witness_symbolic
 
     p, q = eta_witness_symbolic()
     return _zero(p[0] + p[1] - q[0] - q[1] - eta_symbolic())
@@ -62,7 +64,6 @@ def eta_witness() -> bool:
 def hypothesis_testing_crossing() -> bool:
     """The lines β = 1 − δ − e^ε α and β = e^{−ε}(1 − δ − α) cross at α* = β* = (1 − δ)/(1 + e^ε),
     and 1 − α* − β* = η(ε, δ)."""
-    from theory.dp_to_tv import eta_symbolic
 
     alpha = sp.Symbol("alpha")
     sol = sp.solve(sp.Eq(1 - DELTA - _E * alpha, sp.exp(-EPS) * (1 - DELTA - alpha)), alpha)
@@ -75,8 +76,6 @@ def hypothesis_testing_crossing() -> bool:
 
 def tight_gary_forms() -> bool:
     """Advantage form of the tight bound, G = 2 gives η, and the RR-mixed-with-δ witness attains it."""
-    from theory.dp_to_tv import eta_symbolic
-    from theory.tight_gary import tight_gary_advantage_symbolic, tight_gary_success_symbolic
 
     s, a = tight_gary_success_symbolic(), tight_gary_advantage_symbolic()
     witness = DELTA + (1 - DELTA) * _E / (_E + G - 1)
@@ -86,7 +85,6 @@ def tight_gary_forms() -> bool:
 def tight_gary_summation() -> bool:
     """The summation step of TightGary.gary_confusion_bound (used by TightGary.tight_gary):
     (G − 1)X ≤ e(G − X) + G(G − 1)δ ⇔ X/G ≤ Succ*; at equality X/G is exactly the bound."""
-    from theory.tight_gary import tight_gary_success_symbolic
 
     x = sp.Symbol("X")
     sol = sp.solve(sp.Eq((G - 1) * x, _E * (G - x) + G * (G - 1) * DELTA), x)
@@ -95,8 +93,6 @@ def tight_gary_summation() -> bool:
 
 def inversion() -> bool:
     """ε_lb = ln((1 + (G − 1)a − Gδ)/(1 − a)) inverts the tight bound: bound(ε_lb) = a, and ε_lb(bound(ε)) = ε."""
-    from theory.inversion import epsilon_lower_bound_symbolic
-    from theory.tight_gary import tight_gary_advantage_symbolic
 
     arg = sp.exp(epsilon_lower_bound_symbolic())
     forward = tight_gary_advantage_symbolic().subs(sp.exp(EPS), arg)
@@ -106,8 +102,6 @@ def inversion() -> bool:
 
 def sandwich_forms() -> bool:
     """Normalising B + (1 − B)η with L = (G·B − 1)/(G − 1) gives L + (1 − L)η."""
-    from theory.sandwich import sandwich_advantage_symbolic, sandwich_success_symbolic
-    from theory.symbols import L
 
     hi_s = sandwich_success_symbolic()[1]
     hi_a = sandwich_advantage_symbolic()[1]
@@ -116,8 +110,6 @@ def sandwich_forms() -> bool:
 
 def advantage_inverse() -> bool:
     """Succ(Adv(s)) = s and Adv = 2s − 1 for G = 2."""
-    from theory.advantage import advantage_symbolic, success_from_advantage_symbolic
-    from theory.symbols import S
 
     return _zero(success_from_advantage_symbolic().subs(A, advantage_symbolic()) - S) and _zero(
         advantage_symbolic().subs(G, 2) - (2 * S - 1))
@@ -125,7 +117,6 @@ def advantage_inverse() -> bool:
 
 def group_privacy_replacement() -> bool:
     """Group privacy for k = 2 (a replacement): δ·Σ_{i<2} e^{iε} = (1 + e^ε)δ."""
-    from theory.composition import group_privacy_symbolic
 
     return _zero(group_privacy_symbolic()[1].subs(sp.Symbol("k", positive=True, integer=True), 2).doit()
                  - (1 + _E) * DELTA)

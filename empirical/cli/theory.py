@@ -86,13 +86,20 @@ def _run_bound(args: argparse.Namespace) -> int:
 
 def _configure_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-tests", action="store_true", help="skip the property tests (proofs and certificates only)")
+    p.add_argument("--proofs", help="the Coq sources to check (default: the checkout's proofs/)")
+    p.add_argument("--quick", action="store_true", help="coqchk re-checks only this library, not the standard library")
 
 
 def _run_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from empirical.verify import COQ_INSTALL, format_report, verify
 
+    if args.proofs and not (Path(args.proofs).is_dir() and any(Path(args.proofs).glob("*.v"))):
+        raise ValueError(f"`--proofs` {args.proofs}: not a folder of Coq sources (*.v), e.g. proofs/")
     try:
-        rep = verify(run_property_tests=not args.no_tests)
+        rep = verify(run_property_tests=not args.no_tests, proofs=Path(args.proofs) if args.proofs else None,
+                     full_coqchk=not args.quick)
     except FileNotFoundError as exc:
         print(f"sensaware verify: error: {exc}", file=sys.stderr)
         print(f"  install it with: {COQ_INSTALL}", file=sys.stderr)
