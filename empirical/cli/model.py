@@ -15,6 +15,7 @@ from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_con
 from empirical.model.generate import generate_answers, read_queries
 from empirical.model.loading import EMBEDDED, load, require_train_extra
 from empirical.model.served import generate_served
+from empirical.model.served_capability import capability_served
 from empirical.pipeline.evaluate import evaluate
 
 
@@ -131,6 +132,7 @@ def _configure_capability(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", help="SQLite file for lm-eval's response cache (an interrupted run resumes)")
     p.add_argument("--out", help="write the summary JSON here too")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    backend_flags(p, max_tokens_alias=False)
 
 
 def _run_capability(args: argparse.Namespace) -> int:
@@ -139,7 +141,11 @@ def _run_capability(args: argparse.Namespace) -> int:
         raise ValueError(f"`--batch-size` must be >= 1. Found {args.batch_size}.")
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"`--limit` must be >= 1 (documents per task). Found {args.limit}.")
-    res = capability(_load(args), args.tasks, limit=args.limit, batch_size=args.batch_size, cache=args.cache)
+    served = served_model(args)
+    if served is not None:
+        res = capability_served(served, args.tasks, limit=args.limit, cache=args.cache)
+    else:
+        res = capability(_load(args), args.tasks, limit=args.limit, batch_size=args.batch_size, cache=args.cache)
     if args.out:
         with atomic_write(args.out) as fh:
             json.dump(res, fh, indent=2)

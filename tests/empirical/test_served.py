@@ -277,3 +277,32 @@ def test_retry_after_forms_and_backoff_growth():
         d = backoff_delay(attempt, 1.0, 60.0)
         assert base * 0.5 <= d <= base
     assert 5.0 <= backoff_delay(1, 1.0, 60.0, hint=5.0) <= 5.5
+
+
+def _arithmetic(body: dict) -> str:
+    """Solve "What is A op B? …" from the last user message (the stub's answer for the arithmetic task)."""
+    import re
+
+    text = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
+    m = re.search(r"What is (-?\d+) ([-+*]) (-?\d+)\?", text)
+    if not m:
+        return "no idea"
+    a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+    return str(a + b if op == "+" else a - b if op == "-" else a * b)
+
+
+def test_capability_through_lm_eval_chat_completions(tmp_path, capsys):
+    pytest.importorskip("lm_eval")
+    data = Path(__file__).resolve().parents[2] / "empirical" / "data" / "capability" / "arithmetic.jsonl"
+    docs = [json.loads(line) for line in data.read_text().splitlines()][:6]
+    with StubServer(answer=_arithmetic) as stub:
+        code, stdout, _ = _cli(capsys, "capability", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                               "stub-model", "--tasks", "sensaware_arithmetic", "--limit", "6", "--json")
+        asked = [[m["content"] for m in r.body["messages"] if m["role"] == "user"][-1] for r in stub.requests]
+    res = json.loads(stdout)
+    task = res["tasks"]["sensaware_arithmetic"]
+    assert code == 0 and task["n"] == 6 and task["value"] == 1.0 and res["model"] == "stub-model"
+    assert sorted(asked) == sorted(d["question"] for d in docs)
+    code, _, err = _cli(capsys, "capability", "--backend", "openai", "--base-url", stub.base_url, "--model", "stub-model",
+                        "--tasks", "sensaware_commonsense")
+    assert code == 2 and "log-likelihood" in err
