@@ -188,8 +188,14 @@ def bench_startup(quick: bool) -> None:
     subprocess.run([sys.executable, str(Path(__file__).with_name("startup.py")), "--repeat", "3" if quick else "7"], check=True)
 
 
+def bench_served(quick: bool) -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, str(Path(__file__).with_name("served.py"))] + (["--quick"] if quick else []), check=True)
+
+
 BENCHES = {"theory": bench_theory, "startup": bench_startup, "benchmark": bench_benchmark, "audit": bench_audit,
-           "qlora": bench_qlora}
+           "qlora": bench_qlora, "served": bench_served}
 
 
 def main() -> None:
