@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from empirical.benchmark.files import read_jsonl, write_jsonl
 from empirical.model.generate import ROW_FIELDS, done_ids
 
@@ -355,6 +353,8 @@ def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.Pat
     state = _RunState()
     start = time.perf_counter()
     if todo:
+        from tqdm import tqdm  # slow to import (its version lookup): only when generating
+
         with open(out, "a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=f"generate {sm.name}", unit="req",
                                                           disable=not progress) as bar:
             def on_done(i: int, o: Outcome) -> None:

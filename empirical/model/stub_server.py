@@ -10,6 +10,7 @@ at once) can be measured.
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 import time
@@ -152,8 +153,6 @@ class StubServer:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m empirical.model.stub_server --delay 0.05``: serve until stopped; prints the base URL first."""
-    import argparse
-
     p = argparse.ArgumentParser(prog="python -m empirical.model.stub_server", description=__doc__.split("\n\n")[0])
     p.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     p.add_argument("--model", default="stub-model")
