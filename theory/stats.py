@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 
 def _check(k: int, n: int, confidence: float) -> None:
-    if not (isinstance(n, int) and n >= 1):
+    if not (isinstance(n, Integral) and not isinstance(n, bool) and n >= 1):
         raise ValueError(f"`n` must be an integer >= 1. Found {n!r}.")
-    if not (isinstance(k, int) and 0 <= k <= n):
+    if not (isinstance(k, Integral) and not isinstance(k, bool) and 0 <= k <= n):
         raise ValueError(f"`k` must be an integer in [0, n = {n}]. Found {k!r}.")
     if not (0.0 < confidence < 1.0):
         raise ValueError(f"`confidence` must lie in (0, 1). Found {confidence!r}.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Theorem:
-    """A result of THEORY.md and where each of its forms lives."""
+    """A result of the theory (arXiv 2601.20901 and ours) and where each of its forms lives."""
 
     name: str
     result: str

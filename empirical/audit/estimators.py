@@ -13,7 +13,6 @@ of a discretised attribute, drawn uniformly), the SA adversary decodes each answ
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -48,11 +47,14 @@ class AuditResult:
         return asdict(self)
 
 
-def min_queries(confidence: float, groups: int) -> int:
-    """The fewest queries for which even a perfect adversary (k = N) certifies a positive advantage:
-    the one-sided CP lower limit at k = N is (1 − confidence)^{1/N}, which must exceed 1/G."""
+def min_queries(*, confidence: float, groups: int) -> int:
+    """The fewest queries N for which even a perfect adversary (k = N) certifies a positive advantage: the one-sided
+    Clopper–Pearson lower limit at k = N must exceed the prior's success 1/G."""
     g = check_groups(groups)
-    return int(math.floor(math.log(1 - confidence) / math.log(1.0 / g))) + 1
+    n = 1
+    while clopper_pearson_lower(n, n, confidence) <= 1.0 / g:
+        n += 1
+    return n
 
 
 def audit_counts(correct: int, queries: int, *, groups: int, confidence: float = 0.95, delta: float = 0.0,
@@ -62,7 +64,7 @@ def audit_counts(correct: int, queries: int, *, groups: int, confidence: float =
     d = float(check_delta(delta))
     if not 0 < confidence < 1:
         raise ValueError(f"`confidence` must lie in (0, 1). Found {confidence!r}.")
-    need = min_queries(confidence, g)
+    need = min_queries(confidence=confidence, groups=g)
     if queries < need:
         raise ValueError(f"`queries` = {queries} is too few for confidence {confidence} with G = {g}: even a perfect "
                          f"adversary would certify nothing; use at least {need}.")
@@ -87,7 +89,7 @@ def best_certifiable_epsilon(true_success: float, queries: int, *, groups: int, 
     return audit_counts(k, queries, groups=groups, confidence=confidence, delta=delta).epsilon_lower_bound
 
 
-def pairwise_tv(guesses: Sequence[int], truths: Sequence[int], groups: int) -> float:
+def pairwise_tv(guesses: Sequence[int], truths: Sequence[int], *, groups: int) -> float:
     """max_{g,h} TV between the empirical laws of the decoded answer given π = g and π = h (a plug-in estimate)."""
     g = check_groups(groups)
     guesses = np.asarray(guesses)

@@ -63,4 +63,4 @@ def audit_llm(lm: LoadedModel | ChatBackend, attribute: str, queries: int, *, co
                        claimed_epsilon=claimed_epsilon)
     return {"mechanism": "llm", "model": lm.model_id, "adapter": lm.adapter, "attribute": attribute, "game": game,
             "bins": list(disc.labels), "refusal_rate": refusals / queries, **res.as_dict(),
-            "pairwise_tv": pairwise_tv(guesses, values, disc.groups)}
+            "pairwise_tv": pairwise_tv(guesses, values, groups=disc.groups)}

@@ -44,6 +44,11 @@ class GeometricNoise:
     epsilon: float
     groups: int
 
+    def __post_init__(self):
+        if not check_epsilon(self.epsilon, allow_inf=False) > 0:
+            raise ValueError(f"`epsilon` of the geometric mechanism must be > 0 (finite). Found {self.epsilon!r}.")
+        check_groups(self.groups)
+
     def sample(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         p = 1.0 - math.exp(-self.epsilon)
         z = rng.geometric(p, values.size) - rng.geometric(p, values.size)

@@ -25,6 +25,10 @@ def audit_recorded(rows: list[dict], *, confidence: float = 0.95, delta: float =
             continue
         key = "lying" if r.get("block") == "lying" else r["attribute"]
         groups.setdefault(str(r.get(by, "all")), {}).setdefault(key, []).append(r["label"])
+    unknown = sorted({a for attrs in groups.values() for a in attrs} - set(RECORDED_GROUPS))
+    if unknown:
+        raise ValueError(f"rows with attribute(s) {', '.join(map(repr, unknown))}: the recorded audit knows "
+                         f"{', '.join(RECORDED_GROUPS)}")
     for model, attrs in groups.items():
         out[model] = {}
         for attr, labels in sorted(attrs.items()):

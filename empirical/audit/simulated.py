@@ -23,7 +23,7 @@ def simulate(mechanism, queries: int, *, seed: int = 0, confidence: float = 0.95
     res = audit_counts(int((guesses == values).sum()), queries, groups=g, confidence=confidence, delta=delta,
                        claimed_epsilon=claimed_epsilon)
     out = res.as_dict()
-    out["pairwise_tv"] = pairwise_tv(guesses, values, g)
+    out["pairwise_tv"] = pairwise_tv(guesses, values, groups=g)
     return out
 
 

@@ -30,7 +30,7 @@ def _cp_upper_two_sided(k: int, n: int, alpha: float) -> float:
     return clopper_pearson(k, n, 1 - alpha)[1]
 
 
-def epsilon_lb_membership(fp: int, negatives: int, fn: int, positives: int, alpha: float = 0.05,
+def epsilon_lb_membership(fp: int, negatives: int, fn: int, positives: int, *, alpha: float = 0.05,
                           delta: float = 0.0) -> float:
     """ε lower bound from attack counts (Jagielski et al. 2020): FP of ``negatives``, FN of ``positives``.
 
@@ -50,7 +50,7 @@ def epsilon_lb_membership(fp: int, negatives: int, fn: int, positives: int, alph
     return max(cands)
 
 
-def epsilon_lb_one_run(correct: int, guesses: int, p_value: float = 0.05, delta: float = 0.0, groups: int = 2) -> float:
+def epsilon_lb_one_run(correct: int, guesses: int, *, p_value: float = 0.05, delta: float = 0.0, groups: int = 2) -> float:
     """One-run audit ε lower bound (Steinke et al. 2023, δ = 0), G-ary generalisation.
 
     Largest ε with ``P[Bin(guesses, e^ε/(e^ε + G − 1)) ≥ correct] ≤ p_value`` (0 if none).
@@ -107,7 +107,7 @@ class Split:
         return f"split: choose on {self.fraction:.0%}, bound on the rest"
 
 
-def best_threshold_membership(scores_in: np.ndarray, scores_out: np.ndarray, thresholds: np.ndarray, alpha: float = 0.05,
+def best_threshold_membership(scores_in: np.ndarray, scores_out: np.ndarray, thresholds: np.ndarray, *, alpha: float = 0.05,
                               delta: float = 0.0, strategy: Bonferroni | Split | None = None) -> dict:
     """Membership ε lower bound maximised over thresholds, corrected for the choice (default Bonferroni)."""
     strategy = strategy or Bonferroni(len(thresholds))
@@ -115,7 +115,7 @@ def best_threshold_membership(scores_in: np.ndarray, scores_out: np.ndarray, thr
     def bound(sin, sout, t, a):
         fp = int((sout >= t).sum())
         fn = int((sin < t).sum())
-        return epsilon_lb_membership(fp, sout.size, fn, sin.size, a, delta)
+        return epsilon_lb_membership(fp, sout.size, fn, sin.size, alpha=a, delta=delta)
 
     if isinstance(strategy, Bonferroni):
         a = strategy.alpha(alpha)

@@ -164,6 +164,19 @@ def grade_row(row: dict, where: str = "row") -> dict:
     return {**row, "label": label, "category": category(label, mal)}
 
 
+def failed(row: dict) -> bool:
+    """A row whose request failed (a served model's non-null ``error``): there is no answer to grade."""
+    return isinstance(row, dict) and bool(row.get("error"))
+
+
+def grade_answers(rows: Iterable[dict], source: str = "input") -> Iterator[dict]:
+    """:func:`grade_rows` over answer rows, leaving out the :func:`failed` ones (rerun generation to retry them);
+    errors name ``source`` and the 1-based row number in the input."""
+    for i, row in enumerate(rows, 1):
+        if not failed(row):
+            yield grade_row(row, f"{source}:{i}")
+
+
 def grade_rows(rows: Iterable[dict], source: str = "input") -> Iterator[dict]:
     """Grade a stream of rows; errors name ``source`` and the 1-based row number."""
     for i, row in enumerate(rows, 1):

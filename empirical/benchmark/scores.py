@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from empirical.benchmark.vocabulary import BLOCK_ORDER
+from empirical.benchmark.vocabulary import BLOCK_ORDER, LABELS
 from theory.stats import clopper_pearson, mcnemar_exact, wilson
 
 
@@ -57,7 +57,7 @@ def score(rows: Sequence[dict], confidence: float = 0.95) -> dict:
 
     out = {
         "n": n,
-        "labels": {str(k): labels.count(k) for k in (1, 2, 3, -1)},
+        "labels": {str(k): labels.count(k) for k in LABELS},
         "correct": Rate.of(count(lambda lab, m: lab == 1), n, confidence),
         "error": Rate.of(count(lambda lab, m: lab == 2), n, confidence),
         "manual": Rate.of(count(lambda lab, m: lab == -1), n, confidence),

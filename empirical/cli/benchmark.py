@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from empirical.benchmark.vocabulary import LABELS
 from empirical.cli.common import Command, dump_json, nonneg_int
 
 
@@ -49,20 +50,22 @@ def _run_grade(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from empirical.benchmark.files import read_jsonl, write_jsonl
-    from empirical.benchmark.grader import grade_rows
+    from empirical.benchmark.grader import failed, grade_answers
 
     counts: Counter = Counter()
 
+    def counted(rows):
+        for r in rows:
+            counts["failed"] += failed(r)
+            yield r
+
     def rows():
-        for r in grade_rows(read_jsonl(args.input), args.input):
-            if r.get("error"):  # a request that failed: no model answer to grade
-                counts["failed"] += 1
-                continue
+        for r in grade_answers(counted(read_jsonl(args.input)), args.input):
             counts[r["label"]] += 1
             yield r
 
     n = write_jsonl(args.out, rows())
-    print(f"graded {n} rows -> {args.out}; labels " + ", ".join(f"{k}: {counts[k]}" for k in (1, 2, 3, -1))
+    print(f"graded {n} rows -> {args.out}; labels " + ", ".join(f"{k}: {counts[k]}" for k in LABELS)
           + (f"; skipped {counts['failed']} failed requests (field error; rerun generation to retry them)"
              if counts["failed"] else ""), file=sys.stderr)
     return 0
@@ -84,7 +87,7 @@ def _load_graded(path: str) -> list[dict]:
 
     rows = []
     for i, r in enumerate(read_jsonl(path, required=("malicious",)), 1):
-        if r.get("label") not in (1, 2, 3, -1):
+        if r.get("label") not in LABELS:
             raise InputError(f"{path}:{i}: field 'label' must be 1, 2, 3 or -1 (grade first: `sensaware grade`); "
                              f"found {r.get('label')!r}")
         rows.append(r)

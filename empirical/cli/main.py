@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # includes InputError and RowError
         print(f"sensaware {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that cannot be read or written (a folder given as a file, no permission, …)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"sensaware {args.command}: error{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"sensaware {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -52,8 +52,9 @@ def select(queries: list[dict], limit_per_block: int) -> list[dict]:
     return out
 
 
-def done_ids(path: Path) -> set[str]:
-    """Ids already answered in ``path``; a truncated last line is cut off the file."""
+def done_ids(path: Path, model: str | None = None) -> set[str]:
+    """Ids already answered in ``path``; a truncated last line is cut off the file. With ``model``, a row written by
+    another model (field ``model``) is an error: resuming would mix two models' answers in one file."""
     if not path.is_file():
         return set()
     data = path.read_bytes()
@@ -65,9 +66,13 @@ def done_ids(path: Path) -> set[str]:
     for i, line in enumerate(data[:keep].splitlines(), 1):
         if line.strip():
             try:
-                ids.add(json.loads(line)["id"])
-            except (json.JSONDecodeError, KeyError):
+                row = json.loads(line)
+                ids.add(row["id"])
+            except (json.JSONDecodeError, KeyError, TypeError):
                 raise InputError(f"{path}:{i}: not an answer row; delete the file or choose another --out") from None
+            if model is not None and row.get("model") != model:
+                raise InputError(f"{path}:{i}: holds answers of model {row.get('model')!r}, not {model!r}; choose another "
+                                 "--out (or --label) or delete the file")
     return ids
 
 
@@ -120,7 +125,7 @@ def generate_answers(lm: LoadedModel, queries: list[dict], out_path: str | os.Pa
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = done_ids(out)
+    done = done_ids(out, lm.name)
     todo = [q for q in queries if q["id"] not in done]
     if todo:
         with open(out, "a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=f"generate {lm.name}", unit="q") as bar:

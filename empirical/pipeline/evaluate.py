@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from empirical.benchmark.files import read_jsonl, write_jsonl
-from empirical.benchmark.grader import grade_rows
+from empirical.benchmark.grader import grade_answers
 from empirical.benchmark.scores import score, to_plain
 from empirical.model.generate import generate_answers, read_queries
 from empirical.model.loading import LoadedModel
@@ -31,8 +31,8 @@ def answers_path_for(graded_path: str | os.PathLike) -> Path:
 def grade_file(answers_path: str | os.PathLike, out_path: str | os.PathLike, ids: set[str] | None = None) -> list[dict]:
     """Grade the rows of ``answers_path`` (those with an id in ``ids``, if given) into ``out_path`` (atomic).
     Rows whose request failed (non-null ``error``: no answer from the model) are not graded."""
-    rows = [r for r in read_jsonl(answers_path) if (ids is None or r.get("id") in ids) and not r.get("error")]
-    graded = list(grade_rows(rows, str(answers_path)))
+    rows = [r for r in read_jsonl(answers_path) if ids is None or r.get("id") in ids]
+    graded = list(grade_answers(rows, str(answers_path)))
     write_jsonl(out_path, graded)
     return graded
 

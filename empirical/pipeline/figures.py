@@ -153,6 +153,11 @@ def fig_tradeoff(data: dict, out: Path) -> list[Path]:
     return _save(fig, out, "e_tradeoff", data)
 
 
+#: the fields each figure draws from
+FIELDS = {"a_bounds": {"epsilon", "eta", "tight_G5", "tight_G10", "tight_G50", "floor_age_bins_given_occupation"},
+          "b_sandwich": {"epsilon", "floor", "upper", "lp_epsilon", "lp"},
+          "c_benchmark": {"names", "correct", "low", "high", "recomputed"},
+          "d_audit": {"rows", "real_models", "ours"}, "e_tradeoff": {"models"}}
 DRAW = {"a_bounds": fig_bounds, "b_sandwich": fig_sandwich, "c_benchmark": fig_benchmark, "d_audit": fig_audit,
         "e_tradeoff": fig_tradeoff}
 
@@ -167,9 +172,13 @@ def read_figure_data(folder: str | Path) -> dict[str, dict]:
             raise ValueError(f"`--data` {folder}: no {p.name} (write the figure data with `sensaware figures --results …` "
                              "or `sensaware run`)")
         try:
-            data[name] = json.loads(p.read_text(encoding="utf-8"))
+            d = json.loads(p.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{p}: not JSON ({exc})") from None
+        missing = sorted(FIELDS[name] - set(d)) if isinstance(d, dict) else sorted(FIELDS[name])
+        if missing:
+            raise ValueError(f"{p}: not the data of figure {name} (missing {', '.join(missing)})")
+        data[name] = d
     return data
 
 

@@ -1,6 +1,6 @@
 """``sensaware run``: the main job as a chain of stages that read and write plain files under ``runs/<name>/``.
 
-Data flows one way — company → questionnaire → generate → grade → score → audit → summary → figures → report — and
+Data flows one way — company → questionnaire → generate → grade → score → audit → analysis → figures → report — and
 every stage is a :class:`Stage`: a small frozen spec naming the configuration keys it reads, the files it reads
 (written by earlier stages) and the files it writes. Its results go to ``<stage>.json``; after them it writes
 ``<stage>.done.json``, holding a hash of its configuration slice and of its input files. A rerun skips a stage
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -126,6 +127,10 @@ class Context:
         p = self.path(f"{stage}.json")
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
+    def release(self) -> None:
+        """Drop the loaded model (its memory is freed once nothing else holds it)."""
+        self._loaded = None
+
     def model(self, which: str) -> LoadedModel:
         """The base model, or the base model with this run's adapter; loaded once and kept until the other is asked."""
         adapter = str(self.path(ADAPTER)) if which == "fine-tuned" else None
@@ -197,11 +202,16 @@ def _evaluation(which: str) -> Callable[[Context], dict]:
     return run
 
 
+def capability_cache(which: str) -> str:
+    """The folder of lm-eval's response cache for one model (keyed by request only, so it is this stage's output)."""
+    return f"capability_cache_{'base' if which == 'base' else 'tuned'}"
+
+
 def _capability(which: str) -> Callable[[Context], dict]:
     def run(ctx: Context) -> dict:
         c = ctx.config
         res = capability(ctx.model(which), c.capability_tasks, limit=c.capability_limit or None,
-                         cache=str(ctx.path(f"capability_cache_{which}")))
+                         cache=str(ctx.path(capability_cache(which)) / "lm_eval"))
         return {"capability": {which: res}}
 
     return run
@@ -242,9 +252,8 @@ def _recorded_audit(ctx: Context) -> dict:
     return {"recorded_audit": audit_recorded(rows)}
 
 
-def _summary(ctx: Context) -> dict:
-    results = collect(ctx)
-    summary = run_summary(results)
+def _analysis(ctx: Context) -> dict:
+    summary = run_summary(collect(ctx, upto="analysis"))
     with atomic_write(ctx.path("summary.json")) as fh:
         json.dump(summary, fh, indent=1)
     write_figure_data(figure_data(summary), ctx.path("figure_data"))
@@ -256,7 +265,6 @@ def _figures(ctx: Context) -> dict:
 
 
 _MODEL_KEYS = ("model",)
-_TEST = ("test_company_seed", "test_questionnaire_seeds", "style")
 
 
 def _eval_files(which: str) -> Callable[[RunConfig], tuple[str, ...]]:
@@ -274,7 +282,8 @@ STAGES: tuple[Stage, ...] = (
     # the base model: evaluation, capability and the LLM audit share one load
     Stage("eval_base", _evaluation("base"), (*_MODEL_KEYS, "eval_per_block", "eval_max_new_tokens"),
           inputs=lambda c: (test_queries_file(c),), outputs=_eval_files("base"), model="base"),
-    Stage("capability_base", _capability("base"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"), model="base"),
+    Stage("capability_base", _capability("base"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"),
+          outputs=lambda c: (capability_cache("base"),), model="base"),
     Stage("audit_base", _llm_audit("base"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           model="base"),
     Stage("finetune", _finetune, (*_MODEL_KEYS, "finetune_preset", "train_company_seed", "questionnaire_seeds", "style"),
@@ -284,22 +293,19 @@ STAGES: tuple[Stage, ...] = (
           inputs=lambda c: (test_queries_file(c), ADAPTER, "eval_base.jsonl"), outputs=_eval_files("fine-tuned"),
           model="fine-tuned"),
     Stage("capability_tuned", _capability("fine-tuned"), (*_MODEL_KEYS, "capability_tasks", "capability_limit"),
-          inputs=lambda c: (ADAPTER,), model="fine-tuned"),
+          inputs=lambda c: (ADAPTER,), outputs=lambda c: (capability_cache("fine-tuned"),), model="fine-tuned"),
     Stage("audit_tuned", _llm_audit("fine-tuned"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           inputs=lambda c: (ADAPTER,), model="fine-tuned"),
     Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
-    Stage("summary", _summary, ("name", "model", "finetune_preset", "style", "train_company_seed", "test_company_seed"),
-          inputs=lambda c: tuple(f"{s.name}.json" for s in STAGES[:_names().index("summary")]),
-          outputs=lambda c: ("summary.json", "figure_data")),
+    Stage("analysis", _analysis, ("name", "model"),
+          inputs=lambda c: tuple(f"{n}.json" for n in _MODEL_RESULTS), outputs=lambda c: ("summary.json", "figure_data")),
     Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),
 )
+#: the stages whose results the run summary (and so the figures) shows
+_MODEL_RESULTS = ("eval_base", "capability_base", "audit_base", "eval_tuned", "capability_tuned", "audit_tuned")
 
 
-def _names() -> list[str]:
-    return [s.name for s in STAGES]
-
-
-def collect(ctx: Context, upto: str = "summary") -> dict:
+def collect(ctx: Context, upto: str = "") -> dict:
     """The results of every stage before ``upto``, merged (``capability`` and ``llm_audit`` per model), with the
     configuration and the stages' wall times."""
     results: dict = {}
@@ -312,9 +318,9 @@ def collect(ctx: Context, upto: str = "summary") -> dict:
                 results.setdefault(k, {}).update(v)
             else:
                 results[k] = v
-        marker = ctx.path(f"{s.name}.done.json")
-        if marker.is_file():
-            seconds[s.name] = json.loads(marker.read_text(encoding="utf-8"))["seconds"]
+        sec = _read_marker(ctx.path(f"{s.name}.done.json")).get("seconds")
+        if isinstance(sec, (int, float)) and not isinstance(sec, bool):
+            seconds[s.name] = float(sec)
     results["config"] = json.loads(json.dumps(asdict(ctx.config)))
     results["stage_seconds"] = seconds
     return results
@@ -328,23 +334,26 @@ def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], N
     train = has_train_extra()
     n = len(STAGES)
     for i, stage in enumerate(STAGES, 1):
-        if stage.model and not train:
-            _write_results(ctx, stage, {}, 0.0, {"skipped": "train extra not installed"})
-            log(f"[{i}/{n}] {stage.name}: skipped (train extra not installed)")
-            continue
         key = stage.key(config, root)
         marker = root / f"{stage.name}.done.json"
         outputs = [f"{stage.name}.json", *stage.outputs(config)]
         if _valid(marker, key, root, outputs):
             log(f"[{i}/{n}] {stage.name}: done before, skipped")
             continue
+        if stage.model and not train:  # earlier results of another configuration are not shown as this one's
+            _write_results(ctx, stage, {}, 0.0, {"skipped": "train extra not installed"})
+            log(f"[{i}/{n}] {stage.name}: skipped (train extra not installed)")
+            continue
+        _prepare(root, stage.name, key, stage.outputs(config))
+        if stage.model != "base" and stage.model != "fine-tuned":
+            ctx.release()  # e.g. fine-tuning loads its own copy: do not hold a second one
         log(f"[{i}/{n}] {stage.name} …")
         t = time.perf_counter()
         res = stage.run(ctx)
         dt = time.perf_counter() - t
         _write_results(ctx, stage, res, dt, {"key": key}, outputs)
         log(f"[{i}/{n}] {stage.name}: {dt:.1f}s")
-    results = collect(ctx, upto="")
+    results = collect(ctx)
     with atomic_write(root / "results.json") as fh:
         json.dump(results, fh, indent=2)
     write_report(results, root)
@@ -360,18 +369,41 @@ def _write_results(ctx: Context, stage: Stage, res: dict, seconds: float, marker
         json.dump({**marker, "outputs": digests, "seconds": seconds}, fh)
 
 
+def _read_marker(path: Path) -> dict:
+    """A marker's content, or ``{}`` for a missing, unreadable or malformed one (which then counts as absent)."""
+    try:
+        done = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return done if isinstance(done, dict) else {}
+
+
 def _valid(marker: Path, key: str, root: Path, outputs: list[str]) -> bool:
     """The marker names this key and every output is as the stage left it."""
-    if not marker.is_file():
-        return False
-    try:
-        done = json.loads(marker.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False
+    done = _read_marker(marker)
     if done.get("key") != key:
         return False
-    recorded = done.get("outputs") or {}
-    return all(o in recorded and recorded[o] == _digest(root / o) for o in outputs)
+    recorded = done.get("outputs")
+    return isinstance(recorded, dict) and all(o in recorded and recorded[o] == _digest(root / o) for o in outputs)
+
+
+def _prepare(root: Path, name: str, key: str, outputs: tuple[str, ...]) -> None:
+    """Before a stage runs: outputs left by a run under another key (a ``<stage>.started.json`` or
+    ``<stage>.done.json`` naming a different key) are stale and removed, so a stage that resumes (answers
+    row by row, fine-tuning from checkpoints, lm-eval's cache) never resumes another configuration's work.
+    Outputs with no marker at all are kept: an interrupted first run, or files the user placed (an adapter
+    trained with ``accelerate launch``)."""
+    keys = {_read_marker(root / f"{name}.{m}.json").get("key") for m in ("started", "done")} - {None}
+    if keys and keys != {key}:
+        for o in outputs:
+            p = root / o
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+        (root / f"{name}.done.json").unlink(missing_ok=True)
+    with atomic_write(root / f"{name}.started.json") as fh:
+        json.dump({"key": key}, fh)
 
 
 def _plain(x):

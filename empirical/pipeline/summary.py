@@ -101,8 +101,10 @@ def benchmark_data(summary: dict | None = None, extra_runs: dict[str, str] | Non
     for m in (summary or {}).get("models", {}).values():
         scores[m["label"]] = Rate.of(m["correct"], m["n"])
     for name, path in (extra_runs or {}).items():
-        if Path(path).is_file():
-            scores[name] = score(list(read_jsonl(path)))["correct"]
+        graded = list(read_jsonl(path, required=("label", "malicious")))  # a missing or ungraded file is an error
+        if not graded:
+            raise ValueError(f"`--run` {name}={path}: no rows")
+        scores[name] = score(graded)["correct"]
     names = list(scores) + list(PUBLISHED)
     vals = [scores[n].rate for n in scores] + list(PUBLISHED.values())
     lo = [scores[n].rate - scores[n].cp_low for n in scores] + [0] * len(PUBLISHED)

@@ -23,9 +23,9 @@ def test_golden_values():
     assert epsilon_lb_one_run(correct=100, guesses=100, p_value=0.05) == pytest.approx(3.493, abs=1e-3)
     # closed form of the all-correct one-run case: q = 0.05^(1/100) = e^ε/(e^ε + 1)
     q = 0.05 ** (1 / 100)
-    assert epsilon_lb_one_run(100, 100, 0.05) == pytest.approx(math.log(q / (1 - q)), abs=1e-9)
+    assert epsilon_lb_one_run(100, 100, p_value=0.05) == pytest.approx(math.log(q / (1 - q)), abs=1e-9)
     # G-ary: q = e^ε/(e^ε + G − 1)
-    assert epsilon_lb_one_run(100, 100, 0.05, groups=5) == pytest.approx(math.log(4 * q / (1 - q)), abs=1e-9)
+    assert epsilon_lb_one_run(100, 100, p_value=0.05, groups=5) == pytest.approx(math.log(4 * q / (1 - q)), abs=1e-9)
 
 
 def test_soundness_and_tightness_g2_eps1():
@@ -122,6 +122,6 @@ def test_audit_bad_input(capsys, argv, needle):
 
 
 def test_min_queries():
-    assert min_queries(0.95, 2) == 5  # 0.5^5 = 0.031 < 0.05 but 0.5^4 = 0.0625 > 0.05
+    assert min_queries(confidence=0.95, groups=2) == 5  # 0.5^5 = 0.031 < 0.05 but 0.5^4 = 0.0625 > 0.05
     with pytest.raises(ValueError, match="too few"):
         audit_counts(4, 4, groups=2, confidence=0.95)

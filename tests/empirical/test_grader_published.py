@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 
 from empirical.benchmark.grader import grade
+from empirical.benchmark.resources import recorded_outputs_summary
 from empirical.benchmark.scores import score_by
 
 # ADI README, "Label counts, seed 0" (correct %), published by the benchmark's authors
@@ -35,7 +36,7 @@ def test_every_published_label_with_known_truth(rows):
 
 
 def test_label_totals_match_summary(rows):
-    summary = json.loads(resources.files("empirical").joinpath("data", "adi", "seed0_outputs.summary.json").read_text())
+    summary = recorded_outputs_summary()
     for model, counts in summary["labels"].items():
         got = Counter(r["label"] for r in rows if r["model"] == model)
         assert {str(k): got[k] for k in (1, 2, 3, -1)} == counts

@@ -40,9 +40,9 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     _spy(monkeypatch, called)
     pipeline.run(cfg, tmp_path, log=logs.append)
     assert called == []  # nothing changed: every stage skipped
-    # a changed ε list reruns the bounds and what reads them (the summary); the figures' data did not change
+    # a changed ε list reruns the bounds only (and rewrites results.json and the report)
     pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
-    assert called == ["bounds", "summary"]
+    assert called == ["bounds"]
     assert json.loads((root / "results.json").read_text())["bounds"][0]["epsilon"] == 2.0
     assert "| 2 | 0 | 10 |" in (root / "report.md").read_text()
     # a changed input file reruns its readers: the held-out company edited by hand
@@ -84,3 +84,38 @@ def test_several_held_out_questionnaires(tmp_path):
     parts = [list(generate(build_company(3), s, "compact")) for s in (0, 1)]
     assert files["test_queries_c3_q0-1.jsonl.gz"] == 7000 and both == parts[0] + parts[1]
     assert len({r["id"] for r in both}) == 7000 and {r["questionnaire_seed"] for r in both} == {0, 1}
+
+
+def test_a_rerun_under_other_settings_never_resumes_stale_outputs(tmp_path):
+    # outputs written under another key are removed before the stage runs; outputs of an interrupted run under the
+    # same key, or placed by the user (no marker at all), are kept
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "w").write_text("user's adapter")
+    pipeline._prepare(tmp_path, "finetune", "k1", ("adapter",))
+    assert (tmp_path / "adapter" / "w").is_file()  # no marker: kept (trained elsewhere)
+    (tmp_path / "a.jsonl").write_text('{"id": "q1"}\n')
+    pipeline._prepare(tmp_path, "eval", "k1", ("a.jsonl",))
+    pipeline._prepare(tmp_path, "eval", "k1", ("a.jsonl",))
+    assert (tmp_path / "a.jsonl").is_file()  # same key: an interrupted run resumes
+    pipeline._prepare(tmp_path, "eval", "k2", ("a.jsonl",))
+    assert not (tmp_path / "a.jsonl").exists()  # another key: the old answers are gone
+    assert json.loads((tmp_path / "eval.started.json").read_text())["key"] == "k2"
+
+
+def test_broken_markers_rerun_their_stage(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: False)
+    cfg = replace(pipeline.PRESETS["cpu-demo"], name="m", questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,),
+                  groups=(2,))
+    pipeline.run(cfg, tmp_path, log=lambda m: None)
+    root = tmp_path / "m"
+    called: list[str] = []
+    _spy(monkeypatch, called)
+    for content in ("[]", "null", "not json", '{"key": 1}'):
+        (root / "bounds.done.json").write_text(content)
+        res = pipeline.run(cfg, tmp_path, log=lambda m: None)
+        assert called == ["bounds"] and res["bounds"][0]["epsilon"] == 1.0
+        called.clear()
+    done = json.loads((root / "bounds.done.json").read_text())
+    (root / "bounds.done.json").write_text(json.dumps({k: v for k, v in done.items() if k != "seconds"}))
+    res = pipeline.run(cfg, tmp_path, log=lambda m: None)  # a marker without its wall time: still valid, no crash
+    assert called == [] and "bounds" not in res["stage_seconds"]
