@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from empirical.model.loading import ModelError
+from empirical.benchmark.company import build_company
+from empirical.benchmark.questionnaire import generate
+from empirical.model.loading import ModelError, load_model
+from empirical.model.sft import COMPLETIONS, balanced_subset, sft_example
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -82,8 +85,6 @@ class FinetuneConfig:
                 raise ValueError(f"`{k}` must be >= 1. Found {getattr(self, k)!r}.")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"`learning_rate` must lie in (0, 1). Found {self.learning_rate!r}.")
-        from empirical.model.sft import COMPLETIONS
-
         if self.completion not in COMPLETIONS:
             raise ValueError(f"`completion` must be one of {', '.join(COMPLETIONS)}. Found {self.completion!r}.")
         if not 0 < self.benign_share < 1:
@@ -138,10 +139,6 @@ def load_config_file(path: str | os.PathLike) -> dict:
 
 def build_dataset(cfg: FinetuneConfig) -> list[dict]:
     """SFT examples from company ``company_seed`` and the questionnaire seeds."""
-    from empirical.benchmark.company import build_company
-    from empirical.benchmark.questionnaire import generate
-    from empirical.model.sft import balanced_subset, sft_example
-
     company = build_company(cfg.company_seed)
     queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
     if cfg.examples:
@@ -215,7 +212,6 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
     from peft import get_peft_model
     from transformers import Trainer, TrainingArguments
 
-    from empirical.model.loading import load_model
 
     out = Path(out_dir)
     if (out / "adapter_config.json").is_file():
