@@ -229,7 +229,16 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     logs: list[str] = []
     pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)  # a changed ε list: no model stage reruns
     assert loads == [None, str(root / "adapter")] and [m.split("] ")[1].removesuffix(" …") for m in logs if m.endswith("…")] == [
-        "bounds", "summary"]
+        "bounds"]
+    # a changed generation budget reruns both evaluations from scratch: no answer of the old budget is resumed
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(tiny))
+    pipeline.run(replace(cfg, epsilons=(2.0,), eval_max_new_tokens=2), tmp_path, log=lambda m: None)
+    for stage in ("eval_base", "eval_tuned"):
+        rows = [json.loads(line) for line in (root / f"{stage}.answers.jsonl").read_text().splitlines()]
+        assert len(rows) == 14 and all(len(tok(r["output"], add_special_tokens=False)["input_ids"]) <= 2 for r in rows)
+    res = pipeline.run(cfg, tmp_path, log=lambda m: None)  # and back (the rest of this test uses the first config)
     assert res["eval_base"]["n"] == 14 and res["eval_tuned"]["n"] == 14
     assert res["paired"]["n"] == 14 and 0 <= res["paired"]["mcnemar_p"] <= 1
     assert set(res["llm_audit"]) == {"base", "fine-tuned"}
