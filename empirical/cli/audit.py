@@ -5,20 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from empirical.audit.llm import audit_llm
-from empirical.audit.neighbours import DISCRETISATIONS
-from empirical.audit.recorded import audit_recorded
-from empirical.audit.simulated import make_mechanism, simulate
-from empirical.benchmark.files import atomic_write, read_jsonl
-from empirical.benchmark.resources import recorded_outputs_path
-from empirical.cli.backend import backend_flags, served_model
 from empirical.cli.common import Command, dump_json
-from empirical.model.loading import EMBEDDED, load
 
 MECHANISMS = ("llm", "rr", "noisy", "perfect", "leaky", "recorded")
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
+    from empirical.cli.backend import backend_flags
+    from empirical.model.loading import EMBEDDED
+
     p.add_argument("--mechanism", choices=MECHANISMS, required=True)
     p.add_argument("--queries", type=int, default=1000, help="number of neighbouring-input trials (simulated/llm)")
     p.add_argument("--confidence", type=float, default=0.95, help="one-sided confidence in (0, 1)")
@@ -39,6 +34,15 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from empirical.audit.llm import audit_llm
+    from empirical.audit.neighbours import DISCRETISATIONS
+    from empirical.audit.recorded import audit_recorded
+    from empirical.audit.simulated import make_mechanism, simulate
+    from empirical.benchmark.files import atomic_write, read_jsonl
+    from empirical.benchmark.resources import recorded_outputs_path
+    from empirical.cli.backend import served_model
+    from empirical.model.loading import load
+
     if not 0 < args.confidence < 1:
         raise ValueError(f"`--confidence` must lie in (0, 1). Found {args.confidence!r}.")
     if args.mechanism == "recorded":

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from empirical.model.loading import EMBEDDED
-from empirical.model.served import DEFAULT_BASE_URL, DEFAULT_KEY_ENV, ServedModel
+if TYPE_CHECKING:  # for annotations only: the CLI imports implementations when a command runs
+    from empirical.model.served import ServedModel
 
 
 def backend_flags(p: argparse.ArgumentParser, *, max_tokens_alias: bool = True) -> None:
     """Declare ``--backend`` and the served-model flags on ``p``."""
+    from empirical.model.served import DEFAULT_BASE_URL, DEFAULT_KEY_ENV
+
     g = p.add_argument_group("served model (--backend openai)")
     g.add_argument("--backend", choices=("hf", "openai"), default="hf",
                    help="hf: load the model in-process (default); openai: an OpenAI-compatible server")
@@ -28,6 +31,9 @@ def backend_flags(p: argparse.ArgumentParser, *, max_tokens_alias: bool = True) 
 
 def served_model(args: argparse.Namespace) -> ServedModel | None:
     """The :class:`ServedModel` the flags describe, or None for ``--backend hf``."""
+    from empirical.model.loading import EMBEDDED
+    from empirical.model.served import ServedModel
+
     if getattr(args, "backend", "hf") != "openai":
         return None
     if args.model == EMBEDDED:

@@ -6,8 +6,6 @@ import argparse
 import sys
 
 from empirical.cli.common import Command, dump_json
-from empirical.model.batch_files import export_batch, import_batch
-from empirical.model.generate import read_queries
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -26,6 +24,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from empirical.model.batch_files import export_batch, import_batch
+    from empirical.model.generate import read_queries
+
     if args.batch_command == "export":
         n = export_batch(read_queries(args.queries, args.limit_per_block), args.model, args.out, max_tokens=args.max_tokens)
         print(f"{n} requests -> {args.out}", file=sys.stderr)

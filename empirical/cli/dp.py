@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from empirical.model.dp import DpConfig, dp_finetune
-from empirical.model.finetune import FinetuneConfig, build_dataset
+if TYPE_CHECKING:  # for annotations only: the CLI imports implementations when a command runs
+    from empirical.model.finetune import FinetuneConfig
 
 
 def dp_flags(p: argparse.ArgumentParser) -> None:
@@ -21,6 +22,9 @@ def dp_flags(p: argparse.ArgumentParser) -> None:
 
 def run_dp_finetune(args: argparse.Namespace, cfg: FinetuneConfig, dataset: list[dict] | None = None) -> dict | None:
     """DP fine-tuning when ``--dp`` is set (None otherwise); DP flags without ``--dp`` are refused."""
+    from empirical.model.dp import DpConfig, dp_finetune
+    from empirical.model.finetune import build_dataset
+
     given = [f for f, v in (("--target-epsilon", args.target_epsilon), ("--noise-multiplier", args.noise_multiplier),
                             ("--delta", args.delta)) if v is not None]
     if not args.dp:

@@ -18,18 +18,24 @@ COMMANDS: dict[str, Command] = {c.name: c for mod in (theory, benchmark, model, 
                              for c in mod.COMMANDS}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that subcommand's flags are declared (the others keep their name and help),
+    so a command's implementation is imported only when that command runs — `sensaware bound` starts fast."""
     parser = argparse.ArgumentParser(prog="sensaware", description="Sensitivity awareness of LLMs: bounds, "
                                      "benchmark, fine-tuning and leakage audit.")
     sub = parser.add_subparsers(dest="command", required=True)
     for c in COMMANDS.values():
-        c.configure(sub.add_parser(c.name, help=c.help, description=c.help))
+        p = sub.add_parser(c.name, help=c.help, description=c.help)
+        if only is None or c.name == only:
+            c.configure(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sensaware``; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen if chosen in COMMANDS else None).parse_args(argv)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
     except ValueError as exc:  # includes InputError and RowError

@@ -6,20 +6,14 @@ import argparse
 import json
 import sys
 
-from empirical.benchmark.files import atomic_write
-from empirical.cli.backend import backend_flags, served_model
 from empirical.cli.common import Command, dump_json
-from empirical.cli.dp import dp_flags, run_dp_finetune
-from empirical.model.capability import capability, format_table, parse_tasks
-from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
-from empirical.model.generate import generate_answers, read_queries
-from empirical.model.loading import EMBEDDED, load, require_train_extra
-from empirical.model.served import generate_served
-from empirical.model.served_capability import capability_served
-from empirical.pipeline.evaluate import evaluate
 
 
 def _configure_finetune(p: argparse.ArgumentParser) -> None:
+    from empirical.cli.dp import dp_flags
+    from empirical.model.finetune import PRESETS
+    from empirical.model.loading import EMBEDDED
+
     p.add_argument("--model", default=EMBEDDED, help="Hugging Face id, local directory, or "
                    "embedded:smollm2-135m-instruct (default)")
     p.add_argument("--preset", choices=sorted(PRESETS), default="paper", help="recipe (paper = the paper's defaults)")
@@ -44,6 +38,10 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _run_finetune(args: argparse.Namespace) -> int:
+    from empirical.cli.dp import run_dp_finetune
+    from empirical.model.finetune import PRESETS, FinetuneConfig, finetune, load_config_file
+    from empirical.model.loading import require_train_extra
+
     require_train_extra()
     cfg = FinetuneConfig().updated(PRESETS[args.preset], f"preset {args.preset}")
     if args.config:
@@ -55,6 +53,8 @@ def _run_finetune(args: argparse.Namespace) -> int:
 
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
+    from empirical.model.loading import EMBEDDED
+
     p.add_argument("--model", default=EMBEDDED, help="Hugging Face id, local directory, or embedded:smollm2-135m-instruct "
                    "(default)")
     p.add_argument("--adapter", help="LoRA adapter directory from `sensaware finetune`")
@@ -71,6 +71,9 @@ def _generation_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace):
+    from empirical.cli.backend import served_model
+    from empirical.model.loading import load
+
     served = served_model(args)
     if served is not None:
         return served
@@ -79,6 +82,8 @@ def _load(args: argparse.Namespace):
 
 
 def _configure_generate(p: argparse.ArgumentParser) -> None:
+    from empirical.cli.backend import backend_flags
+
     _model_flags(p)
     _generation_flags(p)
     backend_flags(p)
@@ -87,6 +92,9 @@ def _configure_generate(p: argparse.ArgumentParser) -> None:
 
 
 def _run_generate(args: argparse.Namespace) -> int:
+    from empirical.model.generate import generate_answers, read_queries
+    from empirical.model.served import generate_served
+
     queries = read_queries(args.queries, args.limit_per_block)
     lm = _load(args)
     if args.backend == "openai":
@@ -102,6 +110,8 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _configure_evaluate(p: argparse.ArgumentParser) -> None:
+    from empirical.cli.backend import backend_flags
+
     _model_flags(p)
     _generation_flags(p)
     p.add_argument("--out", required=True, help="graded rows JSONL (the answers go to OUT's stem + .answers.jsonl, "
@@ -111,6 +121,9 @@ def _configure_evaluate(p: argparse.ArgumentParser) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    from empirical.model.generate import read_queries
+    from empirical.pipeline.evaluate import evaluate
+
     read_queries(args.queries, 1)  # a bad queries file fails before the model loads
     res = evaluate(_load(args), args.queries, args.out, answers_path=args.answers, limit_per_block=args.limit_per_block,
                    batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
@@ -123,6 +136,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _configure_capability(p: argparse.ArgumentParser) -> None:
+    from empirical.cli.backend import backend_flags
+
     _model_flags(p)
     p.add_argument("--tasks", default="sensaware_capability",
                    help="comma-separated lm-eval tasks (default: the bundled offline set sensaware_capability; "
@@ -136,6 +151,11 @@ def _configure_capability(p: argparse.ArgumentParser) -> None:
 
 
 def _run_capability(args: argparse.Namespace) -> int:
+    from empirical.benchmark.files import atomic_write
+    from empirical.cli.backend import served_model
+    from empirical.model.capability import capability, format_table, parse_tasks
+    from empirical.model.served_capability import capability_served
+
     parse_tasks(args.tasks)
     if args.batch_size < 1:
         raise ValueError(f"`--batch-size` must be >= 1. Found {args.batch_size}.")

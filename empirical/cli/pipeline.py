@@ -9,18 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from empirical.cli.common import Command
-from empirical.pipeline.figures import draw_all, read_figure_data
-from empirical.pipeline.stages import PRESETS, run
-from empirical.pipeline.summary import figure_data, run_summary
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
+    from empirical.pipeline.stages import PRESETS
+
     p.add_argument("--preset", choices=sorted(PRESETS), default="cpu-demo", help="configuration (default cpu-demo)")
     p.add_argument("--runs-dir", default="runs", help="where runs/<name>/ is written (default ./runs)")
     p.add_argument("--name", help="run name (default: the preset's)")
 
 
 def _run(args: argparse.Namespace) -> int:
+    from empirical.pipeline.stages import PRESETS, run
+
     cfg = PRESETS[args.preset]
     if args.name:
         cfg = replace(cfg, name=args.name)
@@ -41,6 +42,8 @@ def _configure_figures(p: argparse.ArgumentParser) -> None:
 
 
 def _load_summary(path: str) -> dict:
+    from empirical.pipeline.summary import run_summary
+
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"`--results` {p}: no such file (a runs/<name>/results.json of `sensaware run`)")
@@ -54,6 +57,9 @@ def _load_summary(path: str) -> dict:
 
 
 def _run_figures(args: argparse.Namespace) -> int:
+    from empirical.pipeline.figures import draw_all, read_figure_data
+    from empirical.pipeline.summary import figure_data
+
     extra = {}
     for item in args.run:
         if "=" not in item:
