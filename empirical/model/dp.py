@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from empirical.model.finetune import (
     lora_config,
     model_card,
     recipe,
+    save_adapter,
     tokenize_examples,
 )
 from empirical.model.loading import load_model
@@ -270,17 +269,7 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
                "global_step": steps, "train_loss": curve[-1][1] if curve else float("nan"), "loss_curve": curve,
                "resumed_from": None, "mean_batch_size": sum(sizes) / steps,
                "clipped_share": clipped / max(1, sum(sizes)), "dp": privacy}
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out))
-    try:
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
-        (tmp / "sensaware_finetune.json").write_text(json.dumps(summary, indent=2))
-        (tmp / "README.md").write_text(dp_model_card(summary))
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    save_adapter(model, tok, summary, dp_model_card(summary), out)
     return summary
 
 

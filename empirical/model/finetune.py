@@ -254,17 +254,25 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
         return {**summary, "interrupted": True}
     if not trainer.is_world_process_zero():
         return summary
+    save_adapter(model, tok, summary, model_card(summary), out)
+    return summary
+
+
+def save_adapter(model, tok, summary: dict, card: str, out: Path) -> None:
+    """Write the adapter, its tokenizer, ``sensaware_finetune.json`` and the model card into ``out`` all at once:
+    everything goes to a temporary folder beside it first and is then moved in, so an interrupted run leaves no
+    partial adapter."""
+    out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out))
     try:
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         (tmp / "sensaware_finetune.json").write_text(json.dumps(summary, indent=2))
-        (tmp / "README.md").write_text(model_card(summary))
+        (tmp / "README.md").write_text(card)
         for f in tmp.iterdir():
             os.replace(f, out / f.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return summary
 
 
 def model_card(summary: dict) -> str:
