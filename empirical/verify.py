@@ -3,13 +3,18 @@ the theorem table with a status per column.
 
 The proof check is built so that a source cannot pass it by cheating:
 
-1. **Source scan.** Outside comments and strings (nested comments handled as Coq lexes them), no source may
-   contain a vernacular that assumes instead of proves or that weakens the kernel: ``Axiom(s)``,
+1. **Source scan.** Outside comments and strings — lexed exactly as Coq does: comments nest, a ``"`` opens a
+   string in code and inside a comment alike (``(* "(*" *)`` is one whole comment), ``""`` escapes a quote —
+   no source may contain a vernacular that assumes instead of proves or that weakens the kernel: ``Axiom(s)``,
    ``Parameter(s)``, ``Hypothesis``/``Hypotheses``, ``Variable(s)``, ``Context``, ``Conjecture``,
-   ``Admitted``, ``Admit Obligations``, ``admit``/``give_up``, ``Abort``, any ``Unset`` (``Unset Guard Checking``, ``Unset Positivity
-   Checking``, ``Unset Universe Checking``, …), the ``bypass_check`` attribute, ``Primitive``, and loading
-   code or paths from outside (``Declare ML Module``, ``Load``, ``LoadPath``, ``ML Path``). Section variables
-   are forbidden too, so every theorem states all of its hypotheses itself.
+   ``Admitted``, ``Admit Obligations``, ``admit``/``give_up``, ``Abort``, any ``Unset`` (``Unset Guard Checking``,
+   ``Unset Positivity Checking``, ``Unset Universe Checking``, …), any ``Set`` option but the implicit-argument
+   ones (``Set Definitional UIP``, ``Set Warnings``, …), any ``Declare`` (``Declare Instance``, ``Declare
+   Module``, ``Declare ML Module``), the ``bypass_check`` attribute, ``Primitive``, ``Register``, ``Reset``, and
+   loading code or paths from outside (``Load``, ``LoadPath``, ``ML Path``, ``From … Require``). ``Require`` may
+   load only :data:`ALLOWED_REQUIRES` and the library's own ``SensAware.*`` modules, so no other standard-library
+   axiom can be loaded (what makes the quick ``coqchk`` mode sound). Section variables are forbidden too, so
+   every theorem states all of its hypotheses itself.
 2. **Fresh compile.** Every ``*.v`` in ``proofs/`` is copied to a temporary directory and compiled there with
    ``coqc -R . SensAware`` in ``coqdep -sort`` order (no stale ``.vo``, no Makefile flags such as
    ``-type-in-type``).
@@ -24,10 +29,20 @@ The proof check is built so that a source cannot pass it by cheating:
    assumed positivity. ``full_coqchk=False`` re-checks only ``SensAware.*`` (``-norec``; the standard library
    is then taken as compiled, so its module-level opaque fields are listed and only ``SensAware.*`` axioms
    fail) — the quick mode the planted-cheat tests use; ``sensaware verify`` checks in full.
+5. **No warning** in the compile (``comment-terminator-in-string`` flags a comment/string trick,
+   ``notation-overridden`` a redefined notation).
+6. **Pinned statements.** :data:`STATEMENTS` (``proofs/STATEMENTS``, committed) holds the fully elaborated
+   (``Set Printing All``) type of every ``Theorem`` and of every theorem :data:`theory.theorems.THEOREMS` lists,
+   and the body and type of every definition, fixpoint and inductive; the compiled library must reproduce every
+   line, with no pinned name missing or added and the same modules. A notation that changes what a statement's
+   text means, a section hypothesis that becomes a premise, a changed definition or a weakened statement fail.
+   The golden file is the checkout's whichever folder is checked; rewrite it after a deliberate change with
+   ``python -m empirical.verify --write-statements`` (and review its diff).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -53,12 +68,28 @@ COQCHK_REAL_AXIOMS = frozenset({
 })
 FORBIDDEN = re.compile(
     r"\b(Admitted|Admit|admit|give_up|Abort|Axioms?|Parameters?|Hypothesis|Hypotheses|Variables?|Context|Conjecture"
-    r"|Unset|bypass_check|Primitive|Declare\s+ML\s+Module|Load|LoadPath|ML\s+Path)\b")
+    r"|Unset|bypass_check|Primitive|Declare|Register|Reset|From|Load|LoadPath|ML\s+Path)\b"
+    # a `Set` vernacular (kernel flags such as Definitional UIP, Warnings, …); the sort `Set` is never followed
+    # by a capitalised word, and only the implicit-argument options are allowed
+    r"|\bSet\s+(?!(?:Implicit\s+Arguments|Strict\s+Implicit|Contextual\s+Implicit|Maximal\s+Implicit\s+Insertion)\b)"
+    r"[A-Z]\w*")
+#: What a source may ``Require`` besides the library's own ``SensAware.<file>`` modules: the standard-library
+#: modules the proofs use (none brings an axiom beyond the reals' four).
+ALLOWED_REQUIRES = frozenset({"Reals", "Lra", "Lia", "List"})
+_REQUIRE = re.compile(r"(?:(?P<from>\bFrom\s+\S+)\s+)?\bRequire\b(?P<targets>.*?)\.(?=\s|$)", re.S)
 #: Vernaculars that declare a constant whose assumptions are printed.
 _DECLARATION = re.compile(
     r"(?:^|(?<=[.\s]))(?:#\[[^\]]*\]\s*)?(?:(?:Local|Global|Polymorphic|Monomorphic|Program)\s+)*"
     r"(Theorem|Lemma|Corollary|Proposition|Fact|Remark|Example|Property|Definition|Fixpoint|CoFixpoint"
-    r"|Instance|Function|Equations)\s+([^\W\d][\w']*)")
+    r"|Instance|Function|Equations|Inductive|CoInductive|Variant|Record|Structure|Class)\s+([^\W\d][\w']*)")
+#: Declarations whose full text (``Print``: body and type) is pinned in :data:`STATEMENTS`; every ``Theorem``
+#: and every theorem of :data:`~theory.theorems.THEOREMS` is pinned by its type (``Check``).
+_DEFINITION_KINDS = frozenset({"Definition", "Fixpoint", "CoFixpoint", "Instance", "Function", "Equations",
+                               "Inductive", "CoInductive", "Variant", "Record", "Structure", "Class"})
+#: The committed golden file of fully elaborated statements (see :func:`statement_problems`); always the
+#: checkout's, whichever folder is checked, so a changed copy is compared with the committed statements.
+STATEMENTS = Path(__file__).resolve().parents[1] / "proofs" / "STATEMENTS"
+WRITE_STATEMENTS = "python -m empirical.verify --write-statements"
 
 
 def source_root() -> Path:
@@ -70,16 +101,28 @@ def source_root() -> Path:
     return root
 
 
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
 def strip_comments(text: str) -> str:
-    """``text`` with Coq comments (nested) and string literals blanked out, line breaks kept."""
+    """``text`` with Coq comments and string literals blanked out, line breaks kept, lexed exactly as Coq's lexer
+    does: comments nest; a ``"`` opens a string both in code *and inside a comment* (so ``(* "*)" *)`` is one
+    comment and ``(* "(*" *)`` closes at its ``*)``); ``""`` inside a string is an escaped quote and ``(*``/``*)``
+    inside a string do not count. An unterminated comment or string runs to the end (Coq rejects the file)."""
     out = []
     i, depth, n = 0, 0, len(text)
     while i < n:
-        if depth == 0 and text[i] == '"':  # a string literal; "" inside is an escaped quote
+        if text[i] == '"':  # a string literal, in code or inside a comment; "" inside is an escaped quote
             j = i + 1
-            while j < n and not (text[j] == '"' and not text.startswith('""', j)):
-                j += 2 if text.startswith('""', j) else 1
-            out.append(re.sub(r"[^\n]", " ", text[i:j + 1]))
+            while j < n:
+                if text[j] == '"':
+                    if text.startswith('""', j):
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(_blank(text[i:j + 1]))
             i = j + 1
         elif text.startswith("(*", i):
             depth += 1
@@ -95,6 +138,26 @@ def strip_comments(text: str) -> str:
     return "".join(out)
 
 
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def require_problems(proofs: Path) -> list[str]:
+    """'file:line: sentence' for every ``Require`` (or ``From … Require``) target outside :data:`ALLOWED_REQUIRES`
+    and the library's own ``SensAware.<file>`` modules: no source can load another library (an axiom such as
+    ``ClassicalEpsilon``, a plugin), so the quick check's ``Coq.*`` modules are exactly the proofs' own."""
+    own = {f"SensAware.{f.stem}" for f in proofs.glob("*.v")}
+    hits = []
+    for f in sorted(proofs.glob("*.v")):
+        code = strip_comments(f.read_text())
+        for m in _REQUIRE.finditer(code):
+            targets = [t for t in re.split(r"[\s()]+", m.group("targets")) if t and t not in ("Import", "Export")]
+            bad = [t for t in targets if t not in ALLOWED_REQUIRES and t not in own]
+            if m.group("from") or bad or not targets:
+                hits.append(f"{f.name}:{_line(code, m.start())}: {' '.join(m.group(0).split())}")
+    return hits
+
+
 def forbidden_in_sources(proofs: Path) -> list[str]:
     """'file:line: word' for every forbidden vernacular (see the module docstring) outside comments and strings."""
     hits = []
@@ -102,16 +165,96 @@ def forbidden_in_sources(proofs: Path) -> list[str]:
         for i, line in enumerate(strip_comments(f.read_text()).splitlines(), 1):
             for m in FORBIDDEN.finditer(line):
                 hits.append(f"{f.name}:{i}: {' '.join(m.group(0).split())}")
-    return hits
+    return hits + require_problems(proofs)
+
+
+def _declarations(proofs: Path) -> list[tuple[str, str]]:
+    """(vernacular, ``SensAware.File.name``) for every constant the sources declare, in file order."""
+    out = []
+    for f in sorted(proofs.glob("*.v")):
+        for m in _DECLARATION.finditer(strip_comments(f.read_text())):
+            out.append((m.group(1), f"SensAware.{f.stem}.{m.group(2)}"))
+    return out
 
 
 def declared_names(proofs: Path) -> list[str]:
     """``SensAware.File.name`` for every constant the sources declare, in file order."""
-    names = []
-    for f in sorted(proofs.glob("*.v")):
-        for m in _DECLARATION.finditer(strip_comments(f.read_text())):
-            names.append(f"SensAware.{f.stem}.{m.group(2)}")
-    return names
+    return [name for _, name in _declarations(proofs)]
+
+
+def pinned(proofs: Path) -> dict[str, str]:
+    """name → the command whose output :data:`STATEMENTS` pins: ``Print`` for every definition, fixpoint and
+    inductive (body and type: what the statements mean), ``Check`` for every ``Theorem`` and every theorem
+    :data:`~theory.theorems.THEOREMS` lists (its type, the statement)."""
+    out = {}
+    for kind, name in _declarations(proofs):
+        if kind in _DEFINITION_KINDS:
+            out[name] = "Print"
+        elif kind == "Theorem":
+            out[name] = "Check"
+    for t in THEOREMS:
+        for ref in t.proof:
+            fname, thm = ref.split(":")
+            out.setdefault(f"SensAware.{fname.removesuffix('.v')}.{thm}", "Check")
+    return out
+
+
+def read_statements(path: Path) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """The golden file: its ``files:`` line (module stems) and name → (command, elaborated text)."""
+    files: list[str] = []
+    entries: dict[str, tuple[str, str]] = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("files:"):
+            files = line.split()[1:]
+        elif line.strip() and not line.startswith("#"):
+            cmd, name, text = line.split("\t", 2)
+            entries[name] = (cmd, text)
+    return files, entries
+
+
+def _statements_script(entries: dict[str, str]) -> tuple[str, list[str]]:
+    """Vernacular that writes each entry's ``Check``/``Print`` output, fully elaborated (``Set Printing All``,
+    one line), to ``_stmt_<i>.out``; the entries' names in order."""
+    names = list(entries)
+    lines = ["Set Printing All.", "Set Printing Width 100000."]
+    lines += [f'Redirect "_stmt_{i}" {entries[n]} {"@" if entries[n] == "Check" else ""}{n}.'
+              for i, n in enumerate(names)]
+    lines += ["Unset Printing All.", "Unset Printing Width."]
+    return "\n".join(lines) + "\n", names
+
+
+def _statement_outputs(build: Path, names: list[str]) -> dict[str, str]:
+    out = {}
+    for i, n in enumerate(names):
+        f = build / f"_stmt_{i}.out"
+        if f.exists():
+            out[n] = " ".join(f.read_text().split())
+    return out
+
+
+def statement_problems(golden: tuple[list[str], dict[str, tuple[str, str]]], stems: list[str], declared: set[str],
+                       current: dict[str, str], outputs: dict[str, str]) -> list[str]:
+    """Differences between the compiled library and the golden statements: a module added or removed, a pinned
+    name (``current``: :func:`pinned` of the sources) missing from the sources (``declared``) or from the golden
+    file, an elaborated statement or definition (``outputs``) changed."""
+    files, entries = golden
+    problems = []
+    if sorted(files) != sorted(stems):
+        problems.append(f"modules {' '.join(sorted(stems))} differ from STATEMENTS' {' '.join(sorted(files))}")
+    for name in current:
+        if name not in declared:
+            problems.append(f"{name}: listed in theory.theorems.THEOREMS but not declared")
+    for name, (cmd, text) in entries.items():
+        if name not in declared:
+            problems.append(f"{name}: pinned in STATEMENTS but not declared")
+        elif name not in outputs:
+            problems.append(f"{name}: {cmd} gave no output")
+        elif outputs[name] != text:
+            problems.append(f"{name}: differs from STATEMENTS (compiled: {outputs[name][:300]})")
+    for name in current:
+        if name in declared and name not in entries:
+            problems.append(f"{name}: not in STATEMENTS (after a deliberate change: {WRITE_STATEMENTS})")
+    return problems
 
 
 def assumption_problems(output: str, expected_blocks: int | None = None) -> list[str]:
@@ -190,25 +333,55 @@ class ProofCheck:
     names: list[str] = field(default_factory=list)
     assumption_problems: list[str] = field(default_factory=list)
     coqchk_problems: list[str] = field(default_factory=list)
+    #: warnings of the compile (any: e.g. ``comment-terminator-in-string`` flags a comment/string trick)
+    warnings: list[str] = field(default_factory=list)
+    #: differences from the committed :data:`STATEMENTS`
+    statement_problems: list[str] = field(default_factory=list)
     axioms: set[str] = field(default_factory=set)
     log: str = ""
+    #: name → the compiled, fully elaborated output of its pinned command (what ``--write-statements`` writes)
+    statements: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return (self.compiled and not self.forbidden and bool(self.names) and not self.assumption_problems
-                and not self.coqchk_problems)
+                and not self.coqchk_problems and not self.warnings and not self.statement_problems)
+
+    def problems(self) -> list[str]:
+        """Every problem found, layer by layer."""
+        return (self.forbidden + self.warnings + self.assumption_problems + self.coqchk_problems
+                + self.statement_problems)
 
 
 def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
 
 
-def check_proofs(proofs: Path, full_coqchk: bool = True) -> ProofCheck:
-    """Run every layer of the check on the ``*.v`` files of ``proofs`` (see the module docstring)."""
+def _warnings(log: str) -> list[str]:
+    """One line per ``Warning:`` of a coqc log, with its name (``[comment-terminator-in-string,parsing]``)."""
+    out = []
+    for block in re.split(r"\n(?=File )", log):
+        if "Warning:" in block:
+            out.append(" ".join(block.split())[:300])
+    return out
+
+
+def check_proofs(proofs: Path | str, full_coqchk: bool = True, statements: Path | str | None = STATEMENTS) -> ProofCheck:
+    """Run every layer of the check on the ``*.v`` files of ``proofs`` (see the module docstring); ``statements``
+    is the golden file (default: the checkout's committed :data:`STATEMENTS`; ``None`` skips that layer, only
+    for writing it)."""
+    proofs = Path(proofs)
     for tool in ("coqc", "coqdep", "coqchk"):
         if shutil.which(tool) is None:
             raise FileNotFoundError(f"{tool} not found: install Coq first ({COQ_INSTALL})")
     chk = ProofCheck(forbidden=forbidden_in_sources(proofs), names=declared_names(proofs))
+    current = pinned(proofs)
+    golden = None
+    if statements is not None:
+        if Path(statements).is_file():
+            golden = read_statements(Path(statements))
+        else:
+            chk.statement_problems.append(f"{statements}: no golden statements file ({WRITE_STATEMENTS})")
     logs = []
     with tempfile.TemporaryDirectory(prefix="sensaware-proofs-") as tmp:
         build = Path(tmp)
@@ -224,14 +397,21 @@ def check_proofs(proofs: Path, full_coqchk: bool = True) -> ProofCheck:
         for name in ordered:
             res = _run(["coqc", "-q", "-R", ".", "SensAware", name], build)
             logs.append(f"$ coqc {name}\n{res.stdout}{res.stderr}")
+            chk.warnings += [f"{name}: {w}" for w in _warnings(res.stdout + res.stderr)]
             if res.returncode != 0:
                 chk.compiled = False
                 break
         if chk.compiled:
             modules = [f"SensAware.{Path(s).stem}" for s in ordered]
-            # one Print Assumptions on a tuple of every declared constant: the union of their assumptions
-            # (one traversal of the standard library instead of one per name)
-            script = "".join(f"Require {m}.\n" for m in modules) + (
+            # the pinned names the sources declare, printed fully elaborated (each to its own file), then one
+            # Print Assumptions on a tuple of every declared constant: the union of their assumptions (one
+            # traversal of the standard library instead of one per name)
+            declared = set(chk.names)
+            entries = {n: cmd for n, cmd in current.items() if n in declared}
+            if golden is not None:
+                entries.update({n: cmd for n, (cmd, _) in golden[1].items() if n in declared})
+            stmt_script, stmt_names = _statements_script(entries)
+            script = "".join(f"Require {m}.\n" for m in modules) + stmt_script + (
                 "Definition sensaware_every_constant := (" + ", ".join(f"@{n}" for n in chk.names) + ").\n"
                 "Print Assumptions sensaware_every_constant.\n")
             (build / "_PrintAssumptions.v").write_text(script)
@@ -242,6 +422,10 @@ def check_proofs(proofs: Path, full_coqchk: bool = True) -> ProofCheck:
                 chk.assumption_problems.append(f"Print Assumptions failed: {res.stderr.strip()[-500:]}")
             for names in parse_assumptions(res.stdout).values():
                 chk.axioms |= names
+            chk.statements = _statement_outputs(build, stmt_names)
+            if golden is not None:
+                chk.statement_problems += statement_problems(golden, [Path(s).stem for s in sources], declared,
+                                                             current, chk.statements)
             cmd = ["coqchk", "-silent", "-o", "-R", ".", "SensAware"]
             cmd += modules if full_coqchk else [x for m in modules for x in ("-norec", m)]
             res = _run(cmd, build)
@@ -250,6 +434,27 @@ def check_proofs(proofs: Path, full_coqchk: bool = True) -> ProofCheck:
             if res.returncode != 0:
                 chk.coqchk_problems.append(f"coqchk exited with {res.returncode}")
     chk.log = "\n".join(logs)
+    return chk
+
+
+def write_statements(proofs: Path | str, path: Path | str = STATEMENTS) -> ProofCheck:
+    """Compile ``proofs`` and write its pinned statements to the golden file ``path`` (only when every other
+    layer passes); the documented command is ``python -m empirical.verify --write-statements``."""
+    proofs = Path(proofs)
+    chk = check_proofs(proofs, full_coqchk=False, statements=None)
+    current = pinned(proofs)
+    missing = sorted(set(current) - set(chk.statements))
+    if not chk.ok or missing:
+        why = "; ".join(chk.problems() + missing) or chk.log[-2000:]
+        raise ValueError(f"not writing {path}: the proofs fail the check ({why})")
+    lines = [
+        "# The statements proofs/ proves and the definitions they use, fully elaborated (Coq 8.16, Set Printing All),",
+        f"# one per line: command <TAB> name <TAB> output. Written by `{WRITE_STATEMENTS}`;",
+        "# empirical.verify.check_proofs fails when a compiled statement or definition differs from its line here.",
+        "files: " + " ".join(sorted(p.stem for p in proofs.glob("*.v"))),
+    ]
+    lines += [f"{current[n]}\t{n}\t{chk.statements[n]}" for n in sorted(current)]
+    Path(path).write_text("\n".join(lines) + "\n")
     return chk
 
 
@@ -285,7 +490,7 @@ def run_tests(root: Path, files: list[str]) -> dict[str, bool]:
     return out
 
 
-def verify(run_property_tests: bool = True, proofs: Path | None = None, full_coqchk: bool = True) -> Report:
+def verify(run_property_tests: bool = True, proofs: Path | str | None = None, full_coqchk: bool = True) -> Report:
     """The full check: proofs (``proofs`` defaults to the checkout's ``proofs/``), certificates, property tests."""
     from theory.certificates import run_all
     root = source_root()
@@ -319,5 +524,30 @@ def format_report(rep: Report) -> str:
         lines.append("NON-STANDARD ASSUMPTIONS: " + "; ".join(p.assumption_problems))
     if p.coqchk_problems:
         lines.append("COQCHK: " + "; ".join(p.coqchk_problems))
+    if p.warnings:
+        lines.append("COQ WARNINGS: " + "; ".join(p.warnings))
+    if p.statement_problems:
+        lines.append("STATEMENTS CHANGED: " + "; ".join(p.statement_problems[:20])
+                     + (f"; … {len(p.statement_problems) - 20} more" if len(p.statement_problems) > 20 else ""))
     lines.append("verified" if rep.ok else "NOT verified")
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m empirical.verify [--write-statements] [--proofs DIR]``: check (quick mode), or rewrite
+    :data:`STATEMENTS` after a deliberate change of a statement or definition."""
+    parser = argparse.ArgumentParser(prog="python -m empirical.verify", description=main.__doc__)
+    parser.add_argument("--write-statements", action="store_true", help=f"rewrite {STATEMENTS.name} from the sources")
+    parser.add_argument("--proofs", default=str(STATEMENTS.parent), help="the Coq sources (default: proofs/)")
+    args = parser.parse_args(argv)
+    if args.write_statements:
+        write_statements(args.proofs)
+        print(f"wrote {STATEMENTS}")
+        return 0
+    chk = check_proofs(args.proofs, full_coqchk=False)
+    print("ok" if chk.ok else "FAILED: " + ("; ".join(chk.problems()) or chk.log[-2000:]))
+    return 0 if chk.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

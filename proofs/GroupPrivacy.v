@@ -70,3 +70,26 @@ Proof.
     by (simpl; rewrite Rmult_0_l, Rmult_1_l, exp_0; ring).
   exact H.
 Qed.
+
+(** k replace-one steps are 2k add/remove steps. *)
+Lemma replace_steps_add_remove : forall (X : Type) k (d d' : list X),
+  steps replace_one k d d' -> steps add_remove (2 * k) d d'.
+Proof.
+  intros X k d d' Hk. induction Hk as [d|k d d' d'' Hk IH [a [b [z [z' [Hd Hd']]]]]].
+  - apply steps_zero.
+  - replace (2 * S k)%nat with (S (S (2 * k))) by lia.
+    apply steps_succ with (a ++ b); [apply steps_succ with d'; [assumption|]|].
+    + exists a, b, z. left. split; [assumption | reflexivity].
+    + exists a, b, z'. right. split; [reflexivity | assumption].
+Qed.
+
+(** Group privacy for replace-one neighbours: datasets k replacements apart (2k add/remove steps) get
+    (2kε, δ·Σ_{i<2k} e^{iε}). *)
+Theorem group_privacy_replace_one : forall (X : Type) (Mech : list X -> nat -> R) (n : nat) eps delta,
+  (forall d d', add_remove d d' -> dp_pair eps delta (Mech d) (Mech d') n) ->
+  forall k d d', steps replace_one k d d' ->
+  dp_pair (INR (2 * k) * eps) (delta * geom eps (2 * k)) (Mech d) (Mech d') n.
+Proof.
+  intros X Mech n eps delta Hdp k d d' Hk.
+  apply (group_privacy (list X) add_remove Mech n eps delta Hdp). apply replace_steps_add_remove. assumption.
+Qed.

@@ -1,7 +1,8 @@
 (** Inverting the bounds (theory.inversion): ε_lb = ln((1 + (G−1)a − Gδ)/(1 − a)) is the ε at which the
     tight G-ary advantage bound (e^ε − 1 + Gδ)/(e^ε + G − 1) equals a; for G = 2 it inverts η.
-    [inversion_lower_bound]: an adversary of an (ε, δ)-DP mechanism that reaches normalised advantage a
-    (uniform prior) forces ε ≥ ε_lb(a, δ, G) — the empirical ε lower bound of the audit is sound. *)
+    [inversion_lower_bound]: an adversary of an (ε, δ)-DP mechanism that reaches normalised advantage at least
+    a (uniform prior) forces ε ≥ ε_lb(a, δ, G) — the empirical ε lower bound of the audit is sound;
+    [eps_lb_monotone]: ε_lb is increasing in a. *)
 Require Import Reals Lra Lia.
 Require Import SensAware.Model SensAware.DpToTv SensAware.Advantage SensAware.TightGary.
 Open Scope R_scope.
@@ -80,10 +81,36 @@ Proof.
   apply advantage_monotone; [assumption|]. apply tight_gary; assumption.
 Qed.
 
-(** The inversion as a lower bound: if an adversary of a pairwise (ε, δ)-DP mechanism reaches normalised
-    advantage a under the uniform prior (a < 1, δ < 1, and the logarithm's argument positive), then
+(** The argument of ε_lb's logarithm, (1 + (G − 1)a − Gδ)/(1 − a), is increasing in a < 1 when δ ≤ 1: its
+    derivative is G(1 − δ)/(1 − a)² ≥ 0. *)
+Lemma eps_lb_arg_monotone : forall a1 a2 delta G, 1 <= G -> delta <= 1 -> a1 <= a2 -> a2 < 1 ->
+  (1 + (G - 1) * a1 - G * delta) / (1 - a1) <= (1 + (G - 1) * a2 - G * delta) / (1 - a2).
+Proof.
+  intros a1 a2 delta G HG Hd Ha Ha2.
+  apply (Rmult_le_reg_r ((1 - a1) * (1 - a2))); [nra|].
+  replace ((1 + (G - 1) * a1 - G * delta) / (1 - a1) * ((1 - a1) * (1 - a2)))
+    with ((1 + (G - 1) * a1 - G * delta) * (1 - a2)) by (field; lra).
+  replace ((1 + (G - 1) * a2 - G * delta) / (1 - a2) * ((1 - a1) * (1 - a2)))
+    with ((1 + (G - 1) * a2 - G * delta) * (1 - a1)) by (field; lra).
+  assert (0 <= (a2 - a1) * (G * (1 - delta))) by (apply Rmult_le_pos; nra).
+  nra.
+Qed.
+
+(** ε_lb is increasing in the advantage a (for a < 1, δ ≤ 1, where its logarithm's argument is positive). *)
+Theorem eps_lb_monotone : forall a1 a2 delta G, 1 <= G -> delta <= 1 -> a1 <= a2 -> a2 < 1 ->
+  0 < (1 + (G - 1) * a1 - G * delta) / (1 - a1) ->
+  eps_lb a1 delta G <= eps_lb a2 delta G.
+Proof.
+  intros a1 a2 delta G HG Hd Ha Ha2 Hpos. unfold eps_lb.
+  destruct (eps_lb_arg_monotone a1 a2 delta G HG Hd Ha Ha2) as [Hlt|Heq].
+  - left. apply ln_increasing; assumption.
+  - rewrite Heq. right. reflexivity.
+Qed.
+
+(** The inversion at the adversary's exact advantage: if an adversary of a pairwise (ε, δ)-DP mechanism has
+    normalised advantage a under the uniform prior (a < 1, δ < 1, and the logarithm's argument positive), then
     ε ≥ ε_lb(a, δ, G). *)
-Theorem inversion_lower_bound : forall eps delta (N n : nat) (M A : nat -> nat -> R), (1 <= N)%nat ->
+Theorem inversion_lower_bound_exact : forall eps delta (N n : nat) (M A : nat -> nat -> R), (1 <= N)%nat ->
   mechanism M N n -> adversary A n N -> pairwise_dp eps delta M N n -> 0 <= delta < 1 ->
   let a := advantage (INR (S N)) (success (uniform N) M A N n) in
   a < 1 -> 0 < (1 + (INR (S N) - 1) * a - INR (S N) * delta) / (1 - a) ->
@@ -95,4 +122,32 @@ Proof.
   destruct (Rle_lt_dec (eps_lb a delta (INR (S N))) eps) as [H|H]; [assumption|].
   pose proof (gary_adv_strict eps (eps_lb a delta (INR (S N))) delta (INR (S N)) ltac:(lra) (proj2 Hd) H).
   rewrite inversion_round_trip in H0 by (try assumption; lra). lra.
+Qed.
+
+(** The inversion as a lower bound, in the form the audit uses: if an adversary of a pairwise (ε, δ)-DP
+    mechanism reaches normalised advantage at least a under the uniform prior (a < 1, δ < 1, and the
+    logarithm's argument positive), then ε ≥ ε_lb(a, δ, G). An audit that certifies advantage ≥ a (a lower
+    confidence bound) so certifies ε ≥ ε_lb(a, δ, G): by [eps_lb_monotone], ε_lb(a) ≤ ε_lb(advantage) ≤ ε. *)
+Theorem inversion_lower_bound : forall eps delta (N n : nat) (M A : nat -> nat -> R) a, (1 <= N)%nat ->
+  mechanism M N n -> adversary A n N -> pairwise_dp eps delta M N n -> 0 <= delta < 1 ->
+  a <= advantage (INR (S N)) (success (uniform N) M A N n) ->
+  a < 1 -> 0 < (1 + (INR (S N) - 1) * a - INR (S N) * delta) / (1 - a) ->
+  eps_lb a delta (INR (S N)) <= eps.
+Proof.
+  intros eps delta N n M A a HN HM HA Hdp Hd Hadv Ha Hpos.
+  set (adv := advantage (INR (S N)) (success (uniform N) M A N n)) in *.
+  assert (HG : 2 <= INR (S N)) by (replace 2 with (INR 2) by (simpl; ring); apply le_INR; lia).
+  pose proof (advantage_le_gary_adv eps delta N n M A HN HM HA Hdp) as Hle. fold adv in Hle.
+  (* the tight bound is < 1 when δ < 1, so the advantage is < 1 *)
+  assert (Hg1 : gary_adv eps delta (INR (S N)) < 1).
+  { unfold gary_adv. pose proof (exp_pos eps).
+    assert (INR (S N) * delta < INR (S N) * 1) by (apply Rmult_lt_compat_l; lra).
+    apply (Rmult_lt_reg_r (exp eps + INR (S N) - 1)); [lra|].
+    unfold Rdiv. rewrite Rmult_assoc, Rinv_l, Rmult_1_r by lra. lra. }
+  assert (Hadv1 : adv < 1) by lra.
+  pose proof (eps_lb_arg_monotone a adv delta (INR (S N)) ltac:(lra) ltac:(lra) Hadv Hadv1).
+  apply Rle_trans with (eps_lb adv delta (INR (S N))).
+  - apply eps_lb_monotone; lra.
+  - pose proof (inversion_lower_bound_exact eps delta N n M A HN HM HA Hdp Hd) as Hex. cbv zeta in Hex.
+    fold adv in Hex. apply Hex; lra.
 Qed.

@@ -147,3 +147,19 @@ Proof.
   intros eps delta J M A F N n HJ HM HA Hdp. apply sandwich_upper; try assumption.
   intros f g h Hf Hg Hh. apply dp_to_tv; [apply HM | apply HM | apply Hdp]; assumption.
 Qed.
+
+(** The sandwich in advantage form with η(ε, δ), both sides in one statement: under pairwise (ε, δ)-DP in every
+    context, some adversary attains the floor L, and every adversary's advantage is at most L + (1 − L)·η(ε, δ). *)
+Theorem sandwich_dp_advantage : forall eps delta J M F N n, (1 <= N)%nat ->
+  joint_law J F N ->
+  (forall f, (f <= F)%nat -> mechanism (M f) N n) ->
+  (forall f, (f <= F)%nat -> pairwise_dp eps delta (M f) N n) ->
+  (exists A, (forall f, (f <= F)%nat -> adversary (A f) n N) /\
+     advantage (INR (S N)) (success_ctx J M A F N n) = floor J F N) /\
+  (forall A : nat -> nat -> nat -> R, (forall f, (f <= F)%nat -> adversary (A f) n N) ->
+     advantage (INR (S N)) (success_ctx J M A F N n) <= floor J F N + (1 - floor J F N) * eta eps delta).
+Proof.
+  intros eps delta J M F N n HN HJ HM Hdp. split; [apply sandwich_lower; assumption|].
+  intros A HA. apply sandwich_upper_advantage; try assumption.
+  intros f g h Hf Hg Hh. apply dp_to_tv; [apply HM | apply HM | apply Hdp]; assumption.
+Qed.

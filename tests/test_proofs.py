@@ -11,17 +11,23 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 from empirical.verify import (
+    STATEMENTS,
     assumption_problems,
     check_proofs,
     coqchk_problems,
     declared_names,
     forbidden_in_sources,
     parse_assumptions,
+    pinned,
+    read_statements,
+    strip_comments,
     verify,
 )
 from theory import certificates
+from theory.symbols import DELTA, EPS
 from theory.theorems import THEOREMS, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +67,45 @@ def test_the_scan_reads_comments_and_strings_as_coq_does(tmp_path):
         "Bad.v:2: Axiom", "Bad.v:4: Admitted", "Bad.v:5: Unset", "Bad.v:6: bypass_check", "Bad.v:7: Admit"]
     (tmp_path / "Bad.v").write_text("Lemma \u03b5_cheat : True. Proof. exact I. Qed.\n")
     assert declared_names(tmp_path) == ["SensAware.Bad.\u03b5_cheat"]
+
+
+def test_the_scan_lexes_strings_inside_comments_as_coq_does(tmp_path):
+    """Coq lexes a string inside a comment too: `(* "(*" *)` is one whole comment (the string hides its `(*`)
+    and `(* "*)" *)` another (the string hides its `*)`), so the code between them is code."""
+    assert strip_comments('(* "(*" *) Hypothesis cheat : False. (* "*)" *)').strip() == "Hypothesis cheat : False."
+    assert strip_comments('(* "a""*)" *) Axiom x.').strip() == "Axiom x."  # "" escapes a quote in a comment's string
+    assert strip_comments('(* (* "*)" *) Axiom x. *) Lemma y.').strip() == "Lemma y."  # nested, with a string
+    assert strip_comments('Definition s := "a"" (* Axiom". Lemma y.').split() == ["Definition", "s", ":=", ".", "Lemma", "y."]
+    (tmp_path / "Bad.v").write_text(
+        'Section Cheat.\n(* "(*" *) Hypothesis cheat : False. (* "*)" *)\n'
+        "Theorem t : False. Proof. destruct cheat. Qed.\nEnd Cheat.\n"
+        '(* "*)" *) Axiom other : False.\n'
+        '(* "a""*)" *) Parameter p : False.\n'
+        '(* "(*" "" *) Conjecture c : False. (* " *)\n'
+        '" *)\n')
+    assert forbidden_in_sources(tmp_path) == [
+        "Bad.v:2: Hypothesis", "Bad.v:5: Axiom", "Bad.v:6: Parameter", "Bad.v:7: Conjecture"]
+
+
+def test_the_scan_allows_only_the_proofs_requires_and_no_kernel_flags(tmp_path):
+    (tmp_path / "Model.v").write_text("Definition T : Set := nat.\n")
+    (tmp_path / "Bad.v").write_text(
+        "Require Import Reals Lra Lia.\nRequire Import SensAware.Model.\nRequire Import List.\n"  # allowed
+        "Set Implicit Arguments.\nInductive t : Set := A | B.\nDefinition u : Set\n  := nat.\n"     # allowed
+        "Require Import Coq.Logic.ClassicalEpsilon.\n"       # line 8: an axiom the proofs do not use
+        "From Coq Require Import Classical.\n"              # line 9
+        "Require Export Reals\n  ClassicalEpsilon.\n"        # line 10: one bad target among good ones
+        "Require SensAware.Other.\n"                        # line 12: not a module of this library
+        "Set Definitional UIP.\n"                           # line 13: a kernel flag
+        "Local Set Warnings \"-all\".\n"                    # line 14
+        "Class Cheat := cheat : False.\nDeclare Instance c : Cheat.\n"  # line 16
+        "Declare Module M : Cheat.\n")                      # line 17
+    assert forbidden_in_sources(tmp_path) == [
+        "Bad.v:9: From", "Bad.v:13: Set Definitional", "Bad.v:14: Set Warnings", "Bad.v:16: Declare",
+        "Bad.v:17: Declare",
+        "Bad.v:8: Require Import Coq.Logic.ClassicalEpsilon.", "Bad.v:9: From Coq Require Import Classical.",
+        "Bad.v:10: Require Export Reals ClassicalEpsilon.", "Bad.v:12: Require SensAware.Other."]
+    assert forbidden_in_sources(PROOFS) == []
 
 
 def test_every_declared_constant_is_found():
@@ -138,11 +183,27 @@ def test_coqchk_summary_check_rejects_anything_else():
 
 def test_proofs_pass_the_check_with_exactly_the_standard_axioms():
     _need_coq()
-    chk = check_proofs(PROOFS, full_coqchk=FULL_COQCHK)
+    chk = check_proofs(str(PROOFS), full_coqchk=FULL_COQCHK)  # a str path works too
     assert chk.compiled, chk.log[-3000:]
     assert chk.forbidden == [] and chk.assumption_problems == [] and chk.coqchk_problems == [], chk.log[-3000:]
+    assert chk.warnings == [] and chk.statement_problems == [], chk.problems()
     assert chk.axioms == EXPECTED_AXIOMS  # the library does use the reals' axioms, and no other
     assert chk.ok and len(chk.names) == len(declared_names(PROOFS))
+
+
+def test_the_golden_statements_pin_every_theorem_and_definition():
+    """proofs/STATEMENTS (written by `python -m empirical.verify --write-statements`) holds the elaborated
+    type of every Theorem and of every theorem the table lists, and the full text of every definition."""
+    files, entries = read_statements(STATEMENTS)
+    assert files == sorted(p.stem for p in PROOFS.glob("*.v"))
+    assert {n: cmd for n, (cmd, _) in entries.items()} == pinned(PROOFS)
+    for t in THEOREMS:
+        for ref in t.proof:
+            assert entries[f"SensAware.{ref.split(':')[0][:-2]}.{ref.split(':')[1]}"][0] == "Check", ref
+    assert entries["SensAware.DpToTv.eta"][0] == "Print" and entries["SensAware.GroupPrivacy.steps"][0] == "Print"
+    # fully elaborated: no notation, every constant named
+    assert "@eq Rdefinitions.RbaseSymbolsImpl.R (DpToTv.eta eps (Rdefinitions.IZR BinNums.Z0))" in \
+        entries["SensAware.DpToTv.eta_zero_delta"][1]
 
 
 # ---------------------------------------------------------------- planted cheats
@@ -154,11 +215,25 @@ TARGET_CLOSURE = ("Sums.v", "Model.v", "DpToTv.v")
 STATEMENT = "Theorem eta_zero_delta : forall eps, eta eps 0 = tanh_ (eps / 2).\n"
 
 
-def _cheated_proof(text: str, before: str, proof: str, after: str = "") -> str:
-    """Replace the proof of eta_zero_delta by ``proof``, with ``before`` the statement and ``after`` it."""
+def _cheated_proof(text: str, before: str, proof: str | None, after: str = "", statement: str = STATEMENT) -> str:
+    """Replace the proof of eta_zero_delta by ``proof`` (None: keep it), with ``before`` the statement and ``after``
+    it, and the statement by ``statement``."""
     start = text.index(STATEMENT)
     end = text.index("Qed.", start) + len("Qed.")
-    return text[:start] + before + STATEMENT + proof + after + text[end:]
+    proof = text[start + len(STATEMENT):end] if proof is None else proof
+    return text[:start] + before + statement + proof + after + text[end:]
+
+
+def _closure_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "proofs"
+    copy.mkdir()
+    for name in TARGET_CLOSURE:
+        shutil.copyfile(PROOFS / name, copy / name)
+    return copy
+
+
+def _statement_changed(chk, name: str = "SensAware.DpToTv.eta_zero_delta") -> bool:
+    return any(p.startswith(f"{name}: differs from STATEMENTS") for p in chk.statement_problems)
 
 
 # (name, declaration before the theorem, its proof, text after it, visible to the kernel checks)
@@ -176,19 +251,28 @@ CHEATS = [
      "Proof. destruct (loop 0). Qed.", "", True),
     ("bypass_check", "#[bypass_check(guard)] Fixpoint loop (n : nat) : False := loop n.\n",
      "Proof. destruct (loop 0). Qed.", "", True),
-    # discharged when the section closes (the theorem gains a premise False): only the scan sees it
+    # discharged when the section closes (the theorem gains a premise False): the scan and the golden
+    # statements see it
     ("Hypothesis in a Section", "Section Cheat.\nHypothesis cheat : False.\n", "Proof. destruct cheat. Qed.",
      "\nEnd Cheat.", False),
+    # the same, hidden from a scanner that does not lex strings inside comments as Coq does
+    ("comment/string trick", 'Section Cheat.\n(* "(*" *) Hypothesis cheat : False. (* "*)" *)\n',
+     "Proof. destruct cheat. Qed.", "\nEnd Cheat.", False),
+    # an extra standard-library module (its axioms, unused here) would pass quick coqchk: the Require allowlist
+    ("Require ClassicalEpsilon", "Require Import Coq.Logic.ClassicalEpsilon.\n", None, "", False),
+    ("From … Require", "From Coq Require Import ClassicalEpsilon.\n", None, "", False),
+    ("Set Definitional UIP", "Set Definitional UIP.\n", None, "", False),
+    ("Declare Instance", "Class Cheat := cheat : False.\n#[global] Declare Instance c : Cheat.\n",
+     "Proof. destruct c. Qed.", "", True),
 ]
+#: The layers that catch a cheat besides the scan: (statement changed, a compile warning)
+OTHER_LAYERS = {"Hypothesis in a Section": (True, False), "comment/string trick": (True, True)}
 
 
 @pytest.mark.parametrize("name,before,proof,after,kernel_visible", CHEATS, ids=[c[0] for c in CHEATS])
 def test_a_planted_cheat_fails_the_check(tmp_path, name, before, proof, after, kernel_visible):
     _need_coq()
-    copy = tmp_path / "proofs"
-    copy.mkdir()
-    for name in TARGET_CLOSURE:
-        shutil.copyfile(PROOFS / name, copy / name)
+    copy = _closure_copy(tmp_path)
     f = copy / TARGET
     f.write_text(_cheated_proof(f.read_text(), before, proof, after))
     chk = check_proofs(copy, full_coqchk=False)
@@ -198,6 +282,58 @@ def test_a_planted_cheat_fails_the_check(tmp_path, name, before, proof, after, k
     if kernel_visible:  # and the compiled-library checks catch it on their own
         assert chk.assumption_problems, chk.log[-3000:]
         assert chk.coqchk_problems, chk.log[-3000:]
+    statement, warning = OTHER_LAYERS.get(name, (False, False))
+    assert not statement or _statement_changed(chk), chk.statement_problems
+    assert not warning or any("comment-terminator-in-string" in w for w in chk.warnings), chk.warnings
+
+
+# (name, declaration before the theorem, the statement, its proof, text after it)
+CHANGED_STATEMENTS = [
+    # a local notation makes `eta eps 0 = tanh_ (eps / 2)` read `eta eps 0 = eta eps 0`: the source text is
+    # unchanged, its compiled statement is not
+    ("Notation", 'Section Cheat.\nLocal Notation "x = y" := (@eq R x x) : type_scope.\n', STATEMENT,
+     "Proof. intros; reflexivity. Qed.", "\nEnd Cheat."),
+    # an honest edit of a pinned statement (a weaker theorem) fails until STATEMENTS is rewritten
+    ("weaker statement", "", "Theorem eta_zero_delta : forall eps, eta eps 0 = eta eps 0.\n",
+     "Proof. reflexivity. Qed.", ""),
+]
+
+
+@pytest.mark.parametrize("name,before,statement,proof,after", CHANGED_STATEMENTS, ids=[c[0] for c in CHANGED_STATEMENTS])
+def test_a_changed_statement_fails_the_check(tmp_path, name, before, statement, proof, after):
+    _need_coq()
+    copy = _closure_copy(tmp_path)
+    f = copy / TARGET
+    f.write_text(_cheated_proof(f.read_text(), before, proof, after, statement=statement))
+    chk = check_proofs(copy, full_coqchk=False)
+    assert chk.compiled, chk.log[-3000:]
+    assert chk.forbidden == [] and chk.assumption_problems == [] and chk.coqchk_problems == [], chk.problems()
+    assert not chk.ok and _statement_changed(chk), chk.statement_problems
+    assert "@eq Rdefinitions.RbaseSymbolsImpl.R (DpToTv.eta eps (Rdefinitions.IZR BinNums.Z0)) (DpToTv.eta eps" in \
+        " ".join(chk.statement_problems)
+
+
+def test_verify_fails_on_the_comment_string_trick(tmp_path):
+    """The review's exploit, planted verbatim around inversion_lower_bound in a full copy of proofs/: the old
+    scanner stayed one comment level deep over the Hypothesis and `verify` said "verified"."""
+    _need_coq()
+    copy = tmp_path / "proofs"
+    shutil.copytree(PROOFS, copy, ignore=shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob", ".*"))
+    f = copy / "Inversion.v"
+    text = f.read_text()
+    start = text.index("Theorem inversion_lower_bound :")
+    proof = text.index("Proof.", start)
+    end = text.index("Qed.", proof) + len("Qed.")
+    f.write_text(text[:start] + 'Section Cheat.\n(* "(*" *) Hypothesis cheat : False. (* "*)" *)\n'
+                 + text[start:proof] + "Proof. destruct cheat. Qed.\nEnd Cheat." + text[end:])
+    rep = verify(run_property_tests=False, proofs=copy, full_coqchk=FULL_COQCHK)
+    assert rep.proofs.compiled, rep.coq_log[-3000:]
+    assert not rep.ok and not rep.coq_ok
+    assert "Inversion.v:" in " ".join(rep.proofs.forbidden) and "Hypothesis" in " ".join(rep.proofs.forbidden)
+    assert any("comment-terminator-in-string" in w for w in rep.proofs.warnings)
+    assert _statement_changed(rep.proofs, "SensAware.Inversion.inversion_lower_bound")
+    # the statements of the rest of the library are unchanged
+    assert len(rep.proofs.statement_problems) == 1, rep.proofs.statement_problems
 
 
 def test_verify_fails_on_a_planted_cheat(tmp_path):
@@ -255,11 +391,8 @@ def test_certificates_hold():
 
 
 def test_a_wrong_formula_fails_its_certificate(monkeypatch):
-    import sympy as sp
-
-    from theory import dp_to_tv
-    from theory.symbols import DELTA, EPS
-
-    monkeypatch.setattr(dp_to_tv, "eta_symbolic", lambda: (sp.exp(EPS) - 1 + DELTA) / (sp.exp(EPS) + 1))
+    # certificates imports eta_symbolic at its top: patch the name where the certificates look it up
+    assert certificates.eta_special_cases() is True and certificates.hypothesis_testing_crossing() is True
+    monkeypatch.setattr(certificates, "eta_symbolic", lambda: (sp.exp(EPS) - 1 + DELTA) / (sp.exp(EPS) + 1))
     assert certificates.eta_special_cases() is False
     assert certificates.hypothesis_testing_crossing() is False
