@@ -115,6 +115,13 @@ def test_table_output(capsys):
     (["--noise-multiplier", "1", "--sampling-rate", "0.01", "--steps", "0", "--groups", "2"], "`steps`"),
     (["--noise-multiplier", "1", "--sampling-rate", "0.01", "--steps", "10", "--groups", "2", "--method", "group_privacy"],
      "`delta`"),
+    (["--noise-multiplier", "1", "--sampling-rate", "0.01", "--steps", "10", "--groups", "2", "--delta", "1e-5"],
+     "`--delta` is not used by --method privacy_profile"),
+    (["--profile", "0:0.3", "--groups", "2", "--delta", "0.1"], "`--delta` is not used with --profile"),
+    (["--epsilon", "1", "--groups", "2", "--advantage", "0.3"], "`--advantage` is only used with --invert"),
+    (["--epsilon", "1", "--groups", "1e300"], "`groups` must be an integer in [2, 1e15]"),
+    (["--epsilon", "1", "--groups", "1000000000000001"], "`groups`"),
+    (["--noise-multiplier", "10", "--sampling-rate", "0.01", "--steps", "1e9", "--groups", "2"], "`steps`"),
 ])
 def test_bad_input_exits_2(capsys, argv, needle):
     assert main(["bound", *argv]) == 2
@@ -126,3 +133,37 @@ def test_console_script_runs():
     res = subprocess.run([sys.executable, "-m", "empirical.cli.main", "bound", "--epsilon", "-1", "--groups", "2"],
                          capture_output=True, text=True)
     assert res.returncode == 2 and "must be >= 0" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_groups_up_to_1e15_accepted(capsys):
+    out = run_json(capsys, "bound", "--epsilon", "40", "--groups", "1e15", "--json")
+    assert out["advantage_bound"] == pytest.approx(float(oracles.tight_advantage(40, 0, 10**15)), rel=1e-9)
+
+
+def test_negative_zero_delta_printed_as_zero(capsys):
+    out = run_json(capsys, "bound", "--epsilon", "1", "--delta", "-0", "--groups", "2", "--json")
+    assert out["delta"] == 0.0 and math.copysign(1.0, out["delta"]) == 1.0
+    assert main(["bound", "--epsilon", "1", "--delta", "-0", "--groups", "2"]) == 0
+    assert "-0" not in capsys.readouterr().out
+
+
+def test_huge_noise_multiplier_clean_answer(capsys):
+    # σ = 1e300: dp-accounting's RDP code overflowed (traceback); the KL/Pinsker cap √(qT)/σ answers instead
+    out = run_json(capsys, "bound", "--noise-multiplier", "1e300", "--sampling-rate", "0.01", "--steps", "10",
+                   "--groups", "3", "--json")
+    cap = oracles.mp.sqrt(oracles.mpf(0.1)) / oracles.mpf(1e300)
+    assert out["accountant"] == "kl_pinsker"
+    assert out["success_bound"] == pytest.approx(float(oracles.tight_success(0, cap, 3)), rel=1e-15)
+    assert out["advantage_bound"] <= 1e-299
+
+
+def test_dpsgd_stderr_clean_and_many_steps_fast():
+    # absl's "failed to converge" warnings no longer leak; T = 1e7 at σ = 10 answers (it ran for minutes)
+    cmd = [sys.executable, "-m", "empirical.cli.main", "bound", "--groups", "2", "--json"]
+    res = subprocess.run([*cmd, "--noise-multiplier", "0.6", "--sampling-rate", "0.05", "--steps", "200"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    res = subprocess.run([*cmd, "--noise-multiplier", "10", "--sampling-rate", "0.01", "--steps", "1e7"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    assert json.loads(res.stdout)["accountant"] == "pld"

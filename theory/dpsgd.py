@@ -17,16 +17,44 @@ so the G inputs of the attribute-inference game are pairwise *replace-one* neigh
   group privacy (result 8), ``(2ε, (1 + e^ε)·δ)``, then results 3 and 6/7. Sound but looser (σ = 1.1, q = 0.01,
   T = 1000, G = 2: advantage ≤ 0.908 against 0.236 from the profile).
 
-The PLD's discretisation interval is chosen from an RDP estimate of the loss range so that the accountant holds at
-most ~2·10⁵ points (coarser is still an upper bound); a σ so small for the step count that the privacy loss spans
-more than 10⁵ nats is refused with a ValueError naming ``noise_multiplier`` (the bound would be ≈ 1 anyway).
+The PLD's discretisation interval is chosen from an estimate of the loss range (the unsubsampled Gaussian's
+ε at 10⁻¹², and dp-accounting's RDP when that is larger than 2.5) so that the composed PLD holds at most ~2·10⁵
+points (coarser is still an upper bound); a σ so small for the step count that the privacy loss spans more than 10⁵
+nats is refused with a ValueError naming ``noise_multiplier`` (the bound would be ≈ 1 anyway).
+
+*Cost guard (measured).* The work is the one-step PLD (≤ ~2·10⁵ points, ≤ 1.5 s) and its T-fold self-composition.
+dp-accounting composes a *sparse* one-step PMF (≤ 1000 points, large σ) by first computing the integer
+``size**T`` — at T = 10⁷ and 77 points a 63-million-bit integer (killed after 50 s), far longer at T ≥ 10⁸ — so a sparse PMF with
+``size**T > 1000`` is converted to the dense form first (what dp-accounting does next anyway, without the integer).
+The dense composition is one FFT of length N = the Chernoff truncation range dp-accounting computes for T
+(``compute_self_convolve_bounds``), measured at ≈ 1 µs per point on a 2-core CPU (N = 1.45·10⁶: 1.6 s, σ = 10,
+q = 0.01, T = 10⁷); N is computed *before* composing and a run with N > 2²² (≈ 4 s, 270 MB) is refused in
+milliseconds with a ValueError naming ``steps`` and the largest step count that fits (about T·2²²/N).
+
+With q = 1 the T steps are composed exactly as one Gaussian step with noise σ/√T.
+
+*KL/Pinsker cap (sound for every σ).* Each DP-SGD step, conditionally on the past, is a mixture with weight 1 − q
+on a component common to both replace-one worlds and weight q on two Gaussians whose means differ by at most 2 (in
+units of the clipping norm), so by joint convexity its KL divergence is at most q·2²/(2σ²) = 2q/σ², by the chain
+rule T steps have KL ≤ 2qT/σ², and by Pinsker ``TV ≤ √(qT)/σ``. Since δ(ε) ≤ δ(0) = TV for every ε, every profile
+δ is capped at ``min(1, √(qT)/σ)``. When this cap is at most 10⁻⁶ the accountant is not run at all
+(``accountant="kl_pinsker"``): the bound is then within 10⁻⁶ of the prior's own success (advantage ≈ 0), and this
+covers σ up to 10³⁰⁸, where dp-accounting's RDP code overflows (σ > ~1.3·10¹⁵⁴).
+
+For ``method="group_privacy"`` the RDP ε is capped by the closed form below, and with σ > 10⁸ the RDP
+accountant is numerically unreliable (it warns of negative divergences and returns ε = 0, overflows beyond
+~1.3·10¹⁵⁴), so the unsubsampled Gaussian's RDP is used instead, ``ε ≤ μ²/2 + μ·√(2 ln(1/δ))`` with μ = √T/σ
+(sound: Poisson subsampling never increases a Rényi divergence, by its joint quasi-convexity), a few 10⁻³ at most
+there (T ≤ 10⁹, δ ≥ 10⁻¹²).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,6 +71,11 @@ ACCOUNTANTS = ("rdp", "pld")
 #: PLD grid size the discretisation interval is chosen for, and the widest loss range (nats) accepted.
 _PLD_POINTS = 2e5
 _MAX_SPAN = 1e5
+#: Largest FFT length of the T-fold composition (≈ 1 µs per point measured: ≈ 4 s, 270 MB).
+_MAX_FFT = 2**22
+#: KL/Pinsker TV cap below which the accountant is skipped; σ above which the RDP accountant is not used.
+_ANALYTIC_TV = 1e-6
+_SIGMA_RDP_MAX = 1e8
 
 
 @dataclass(frozen=True)
@@ -123,38 +156,103 @@ def _event(sigma: float, q: float, t: int):
     return dp_accounting.SelfComposedDpEvent(dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma)), t)
 
 
+@contextmanager
+def _quiet():
+    """dp-accounting's numpy warnings and absl log lines ("failed to converge ... Excluding this order") silenced
+    for the duration of one call (the absl logger's level is restored afterwards)."""
+    log = logging.getLogger("absl")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        log.setLevel(level)
+
+
+def _gaussian_epsilon(sigma: float, t: int, delta: float, sensitivity: float = 1.0) -> float:
+    """ε at δ of T unsubsampled Gaussian steps (sensitivity / σ each) by the RDP conversion at the best real order:
+    ``μ²/2 + μ·√(2 ln(1/δ))``, μ = sensitivity·√T/σ (no overflow for any σ). Sound for DP-SGD, whose Poisson
+    subsampling only lowers every Rényi divergence."""
+    mu = sensitivity * math.sqrt(t) / sigma
+    return 0.5 * mu * mu + mu * math.sqrt(2.0 * math.log(1.0 / delta))
+
+
+def _kl_tv(sigma: float, q: float, t: int) -> float:
+    """min(1, √(qT)/σ): Pinsker on the KL chain-rule bound 2qT/σ² of replace-one DP-SGD (module docstring)."""
+    return min(1.0, math.sqrt(q * t) / sigma)
+
+
 def _rdp_epsilon(sigma: float, q: float, t: int, delta: float) -> float:
+    """Add/remove ε at δ: dp-accounting's RDP accountant for σ ≤ 10⁸, else (and capped by) the unsubsampled
+    Gaussian's closed form; ∞ when there is no finite ε."""
+    closed = _gaussian_epsilon(sigma, t, delta)
+    if sigma > _SIGMA_RDP_MAX:
+        return closed
     from dp_accounting import rdp
 
     acc = rdp.RdpAccountant()
-    acc.compose(_event(sigma, q, t))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with _quiet():
+        acc.compose(_event(sigma, q, t))
         e = float(acc.get_epsilon(delta))
-    return e if e == e else math.inf
+    return min(e, closed) if e == e else closed
+
+
+def _span(sigma: float, q: float, t: int) -> float:
+    """An estimate (not a bound) of the replace-one privacy loss range in nats, for the PLD's grid."""
+    e = _gaussian_epsilon(sigma, t, 1e-12, sensitivity=2.0)
+    if e > 2.5:  # below, the grid is the finest (1e-4) whatever the RDP says
+        e = min(e, _rdp_epsilon(sigma, q, t, 1e-12))
+    return 4.0 * e + 10.0
 
 
 def _pld(sigma: float, q: float, t: int, replace_one: bool):
-    """A PLD accountant for the event, its discretisation interval sized from an RDP estimate of the loss range."""
+    """The T-fold composed PLD (dp-accounting's ``from_gaussian_mechanism(...).self_compose(T)``, what its PLD
+    accountant computes), its grid sized from :func:`_span`, with the cost guard of the module docstring."""
     import dp_accounting
-    from dp_accounting import pld
+    from dp_accounting.pld import common, pld_pmf
+    from dp_accounting.pld import privacy_loss_distribution as pld_lib
 
-    span = 4.0 * _rdp_epsilon(sigma, q, t, 1e-12) + 10.0
+    span = _span(sigma, q, t)
     if not span <= _MAX_SPAN:
         raise ValueError(
             f"`noise_multiplier` = {sigma!r} is too small for `steps` = {t} at `sampling_rate` = {q!r}: the privacy "
             f"loss spans more than {_MAX_SPAN:.0e} nats, beyond what the PLD accountant resolves (every SA bound is "
             f"then ~1). Use a larger noise multiplier or fewer steps.")
     rel = dp_accounting.NeighboringRelation.REPLACE_ONE if replace_one else dp_accounting.NeighboringRelation.ADD_OR_REMOVE_ONE
-    acc = pld.PLDAccountant(rel, value_discretization_interval=max(1e-4, span / _PLD_POINTS))
-    acc.compose(_event(sigma, q, t))
-    return acc, span
+    if q == 1.0:  # T Gaussian steps compose exactly into one Gaussian with σ/√T
+        sigma, t = sigma / math.sqrt(t), 1
+    with _quiet():
+        one = pld_lib.from_gaussian_mechanism(sigma, value_discretization_interval=max(1e-4, span / _PLD_POINTS),
+                                              sampling_prob=q, neighboring_relation=rel)
+    pmfs = [one._pmf_remove] if one._symmetric else [one._pmf_remove, one._pmf_add]
+    ready = []
+    for pm in pmfs:
+        if isinstance(pm, pld_pmf.SparsePLDPmf):
+            if pm.size <= 1 or t * math.log(pm.size) <= math.log(1000):
+                ready.append(pm)  # dp-accounting's exact sparse composition: at most 1000 points
+                continue
+            pm = pm.to_dense_pmf()  # what self_compose does after computing size**T (minutes for T >= 1e8)
+        lo, hi = common.compute_self_convolve_bounds(pm._probs, t, 1e-15)
+        n = max(hi - lo + 1, pm._probs.size)
+        if n > _MAX_FFT:
+            fit = max(1, int(t * _MAX_FFT / n))
+            raise ValueError(
+                f"`steps` = {t} is too many for the PLD accountant at `noise_multiplier` = {sigma!r}, `sampling_rate` = "
+                f"{q!r}: composing them needs an FFT of {n:.3g} points (limit {_MAX_FFT:.3g}, about 1 microsecond "
+                f"per point). Use at most about {fit:.3g} steps here, or --method group_privacy (RDP, any step count).")
+        ready.append(pm)
+    with _quiet():
+        out = [pm.self_compose(t) for pm in ready]
+    return pld_lib.PrivacyLossDistribution(out[0], None if len(out) == 1 else out[1]), span
 
 
 def dpsgd_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float,
                   accountant: str = "rdp") -> float:
     """ε of DP-SGD at δ ∈ (0, 1) for add/remove-one neighbours (``accountant`` 'rdp' or 'pld'); ∞ when the RDP
-    accountant finds no finite ε."""
+    accountant finds no finite ε. 'rdp' with σ > 10⁸ uses the unsubsampled Gaussian's closed form (module
+    docstring)."""
     sigma, q, t = _check_dpsgd(noise_multiplier, sampling_rate, steps)
     d = float(check_delta(delta))
     if d == 0 or d == 1:
@@ -162,29 +260,45 @@ def dpsgd_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, 
     if accountant == "rdp":
         return _rdp_epsilon(sigma, q, t, d)
     if accountant == "pld":
-        acc, _ = _pld(sigma, q, t, replace_one=False)
-        return float(acc.get_epsilon(d))
+        pl, _ = _pld(sigma, q, t, replace_one=False)
+        with _quiet():
+            return float(pl.get_epsilon_for_delta(d))
     raise ValueError(f"`accountant` must be one of {ACCOUNTANTS}. Found {accountant!r}.")
+
+
+def _profile_grid(sigma: float, q: float, t: int, grid: np.ndarray | None, n_lin: int, n_geo: int):
+    """(ε grid, δ(ε) capped by the KL/Pinsker TV, accountant name, PLD or None)."""
+    cap = _kl_tv(sigma, q, t)
+    if cap <= _ANALYTIC_TV:
+        g = np.array([0.0]) if grid is None else grid
+        return g, np.full(g.shape, cap), "kl_pinsker", None
+    pl, span = _pld(sigma, q, t, replace_one=True)
+    if grid is None:
+        top = min(span / 2.0, 200.0)
+        grid = np.unique(np.concatenate([[0.0], np.linspace(0.0, top, n_lin), np.geomspace(1e-3, top, n_geo)]))
+    return grid, _profile_deltas(pl, grid, cap), "pld", pl
 
 
 def dpsgd_privacy_profile(*, noise_multiplier: float, sampling_rate: float, steps: int,
                           epsilons: Iterable[float] | None = None) -> PrivacyProfile:
-    """The replace-one privacy profile δ(ε) of DP-SGD from dp-accounting's PLD accountant
-    (``NeighboringRelation.REPLACE_ONE``), at ``epsilons`` (default: 0 and a grid up to the loss range).
-    δ values are the accountant's pessimistic estimates, clipped to [0, 1]."""
+    """The replace-one privacy profile δ(ε) of DP-SGD from dp-accounting's PLD (``NeighboringRelation.REPLACE_ONE``),
+    at ``epsilons`` (default: 0 and a grid up to the loss range). δ values are the accountant's pessimistic
+    estimates, clipped to [0, 1] and capped by the KL/Pinsker TV √(qT)/σ; when that cap is ≤ 10⁻⁶ the accountant
+    is skipped and every δ is the cap (default grid: ε = 0 only)."""
     sigma, q, t = _check_dpsgd(noise_multiplier, sampling_rate, steps)
-    acc, span = _pld(sigma, q, t, replace_one=True)
-    if epsilons is None:
-        top = min(span / 2.0, 200.0)
-        grid = np.unique(np.concatenate([[0.0], np.linspace(0.0, top, 41), np.geomspace(1e-3, top, 20)]))
-    else:
-        grid = np.unique(check_epsilon(list(epsilons), "epsilons", allow_inf=False))
-    return PrivacyProfile(tuple(float(x) for x in grid), tuple(float(x) for x in _profile_deltas(acc, grid)),
-                          f"dp-accounting PLD, REPLACE_ONE (sigma={sigma!r}, q={q!r}, T={t})")
+    grid = None if epsilons is None else np.unique(check_epsilon(list(epsilons), "epsilons", allow_inf=False))
+    grid, dels, acc, _ = _profile_grid(sigma, q, t, grid, 41, 20)
+    src = "dp-accounting PLD, REPLACE_ONE" if acc == "pld" else "KL chain rule + Pinsker"
+    return PrivacyProfile(tuple(float(x) for x in grid), tuple(float(x) for x in dels),
+                          f"{src} (sigma={sigma!r}, q={q!r}, T={t})")
 
 
-def _profile_deltas(acc, grid: np.ndarray) -> np.ndarray:
-    return np.clip(np.asarray(acc.get_delta(grid), dtype=float).reshape(grid.shape), 0.0, 1.0)
+def _profile_deltas(pl, grid: np.ndarray, cap: float) -> np.ndarray:
+    """δ(ε) on the grid, one numpy pass per ε (dp-accounting's vectorised form loops in Python over every PLD point:
+    8 s at 1.5·10⁶ points), clipped to [0, cap]."""
+    with _quiet():
+        d = np.array([float(pl.get_delta_for_epsilon(float(x))) for x in grid.ravel()]).reshape(grid.shape)
+    return np.clip(d, 0.0, cap)
 
 
 def _success_bound(e: np.ndarray, d: np.ndarray, g: int, w: np.ndarray | None) -> np.ndarray:
@@ -229,9 +343,11 @@ def dpsgd_sa_bound(*, noise_multiplier: float, sampling_rate: float, steps: int,
                    accountant: str = "pld") -> DpSgdBound:
     """SA bounds for DP-SGD (σ, q, T) and G values (``prior`` optional).
 
-    ``method="privacy_profile"``: min over the PLD replace-one profile (``delta`` not needed; ``accountant`` must
-    be 'pld'). ``method="group_privacy"``: add/remove (ε, δ) at ``delta`` ∈ (0, 1) from ``accountant`` ('rdp' or
-    'pld'), then ``(2ε, (1 + e^ε)δ)``; ε = ∞ gives the trivial bounds 1.
+    ``method="privacy_profile"``: min over the PLD replace-one profile, δ capped by the KL/Pinsker TV
+    (``accountant`` must be 'pld'; the result's ``accountant`` is 'pld', or 'kl_pinsker' when the cap ≤ 10⁻⁶ made
+    the accountant unnecessary). ``delta`` is not used by this method and is refused (ValueError naming ``delta``)
+    rather than silently echoed. ``method="group_privacy"``: add/remove (ε, δ) at ``delta`` ∈ (0, 1) from
+    ``accountant`` ('rdp' or 'pld'), then ``(2ε, (1 + e^ε)δ)``; ε = ∞ gives the trivial bounds 1.
     """
     sigma, q, t = _check_dpsgd(noise_multiplier, sampling_rate, steps)
     g = check_groups(groups)
@@ -241,18 +357,17 @@ def dpsgd_sa_bound(*, noise_multiplier: float, sampling_rate: float, steps: int,
             raise ValueError(f"`accountant` must be 'pld' for method='privacy_profile' (RDP gives no profile). "
                              f"Found {accountant!r}.")
         if delta is not None:
-            check_delta(delta)
-        acc, span = _pld(sigma, q, t, replace_one=True)
-        top = min(span / 2.0, 200.0)
-        grid = np.unique(np.concatenate([[0.0], np.linspace(0.0, top, 33), np.geomspace(1e-3, top, 16)]))
-        dels = _profile_deltas(acc, grid)
-        i = int(np.argmin(_success_bound(grid, dels, g, w)))
-        fine = np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)], 17)
-        e_all = np.concatenate([grid, fine])
-        d_all = np.concatenate([dels, _profile_deltas(acc, fine)])
-        pb = _profile_result(e_all, d_all, g, w)
-        return DpSgdBound(sigma, q, t, g, method, "pld", pb.epsilon, pb.delta, pb.tv_bound, pb.success_bound,
-                          pb.advantage_bound, None, None if delta is None else float(delta), pb.prior)
+            raise ValueError(f"`delta` is not used by method='privacy_profile' (the whole profile delta(epsilon) is "
+                             f"used); give it only with method='group_privacy'. Found {delta!r}.")
+        grid, dels, acc, pl = _profile_grid(sigma, q, t, None, 33, 16)
+        if pl is not None:
+            i = int(np.argmin(_success_bound(grid, dels, g, w)))
+            fine = np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)], 17)
+            grid = np.concatenate([grid, fine])
+            dels = np.concatenate([dels, _profile_deltas(pl, fine, _kl_tv(sigma, q, t))])
+        pb = _profile_result(grid, dels, g, w)
+        return DpSgdBound(sigma, q, t, g, method, acc, pb.epsilon, pb.delta, pb.tv_bound, pb.success_bound,
+                          pb.advantage_bound, None, None, pb.prior)
     if method != "group_privacy":
         raise ValueError(f"`method` must be one of {METHODS}. Found {method!r}.")
     if delta is None:

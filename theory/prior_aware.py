@@ -15,9 +15,16 @@ restricted to the k most likely values (the others mapped uniformly onto those k
 singleton events give ``Q[g, h] ≥ u·(x_h − δ)`` for h ≠ g, so the row sums give
 ``x_g + u·Σ_{h≠g} v_h ≤ 1`` with ``v_h = (x_h − δ)⁺``. Hence ``v_g + u·Σ_{h≠g} v_h ≤ 1 − δ`` for every g
 (for v_g = 0 it follows from the row of any g′ with v_{g′} > 0, since u ≤ 1). With z = v/(1 − δ):
-``(1 − u)z_g + u·Σ_h z_h ≤ 1``, z ≥ 0, and the dual solution ``y_g = (w_g − uM)⁺/(1 − u)`` (sum ≤ M exactly
-because ``W_j ≤ M(1 + (j − 1)u)`` for j = #{g : w_g > uM}) certifies ``Σ_g w_g z_g ≤ M``. So
-``Σ_g w_g x_g ≤ Σ_g w_g (δ + v_g) ≤ δ + (1 − δ)M``. (u = 1 is ε = 0: then Σ_h z_h ≤ 1 directly.)
+``(1 − u)z_g + u·Z ≤ 1`` for every g (Z = Σ_h z_h), z ≥ 0. Take ``y_g = (w_g − uM)⁺/(1 − u)`` (u < 1) and
+Y = Σ_g y_g. *Dual feasibility*, ``(1 − u)y_h + u·Y ≥ w_h`` for every h, needs exactly Y ≥ M (for w_h > uM it reads
+u·Y ≥ uM; for w_h ≤ uM, u·Y ≥ uM ≥ w_h suffices); *the bound* needs Y ≤ M. Both hold, Y = M: let j = #{g : w_g > uM}
+(the j largest entries), so ``Y = (W_j − j·uM)/(1 − u)`` and Y = M ⇔ ``W_j = M(1 + (j − 1)u)``. The function
+``f(k) = W_k − M(1 + (k − 1)u)`` is ≤ 0 for every k (definition of M) and = 0 at a maximiser k*; its increments
+``f(k) − f(k − 1) = w_(k) − uM`` are > 0 for k ≤ j and ≤ 0 for k > j (w sorted), so f is largest at k = j and
+``0 = f(k*) ≤ f(j) ≤ 0``. (j ≥ 1: if j = 0, f is non-increasing, k* = 1, M = w_(1) > u·w_(1) = uM, a
+contradiction; M ≥ w_(1) > 0.) Then, by feasibility of y and of z,
+``Σ_h w_h z_h ≤ Σ_h z_h((1 − u)y_h + u·Y) = Σ_g y_g((1 − u)z_g + u·Z) ≤ Σ_g y_g = M``, so
+``Σ_g w_g x_g ≤ Σ_g w_g (δ + v_g) ≤ δ + (1 − δ)M``. (u = 1 is ε = 0: then Z ≤ 1 directly and M = w_(1).)
 
 Numerics: only sums of non-negative terms and ``W_k/(1 + (k − 1)u)``, exact to a few ulps for every ε ∈ [0, ∞]
 (ε = ∞: u = 0, M = 1), δ ∈ [0, 1], priors with zeros or tiny entries (renormalised when their sum is off by at
@@ -27,15 +34,11 @@ most 1e−9, see :func:`theory.validate.check_prior`).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from theory._array import out
 from theory.validate import check_delta, check_epsilon, check_prior, check_unit_interval
-
-if TYPE_CHECKING:
-    pass
 
 
 def _sorted_prior(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

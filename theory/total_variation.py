@@ -90,8 +90,10 @@ def dp_epsilon(p, q, delta=0.0):
 
 
 def is_dp_pair(p, q, epsilon, delta, tol: float = 1e-12) -> bool:
-    """True iff P and Q are mutually (ε, δ)-indistinguishable (up to ``tol``)."""
-    return dp_delta(p, q, epsilon) <= float(delta) + tol
+    """True iff P and Q are mutually (ε, δ)-indistinguishable (up to ``tol``); δ ∈ [0, 1] (NaN or a non-number is
+    refused with a ValueError naming ``delta``)."""
+    d = float(check_delta(delta))
+    return dp_delta(p, q, epsilon) <= d + tol
 
 
 def max_pairwise_tv(laws) -> float:

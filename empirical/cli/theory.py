@@ -21,8 +21,10 @@ def _profile(text: str) -> list[tuple[float, float]]:
 
 def _configure_bound(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epsilon", type=float, help="ε >= 0 of the (ε, δ)-DP guarantee (inf allowed)")
-    p.add_argument("--delta", type=float, default=None, help="δ in [0, 1] (default 0; DP-SGD group_privacy: required)")
-    p.add_argument("--groups", type=float, required=True, help="G >= 2, values of the sensitive attribute")
+    p.add_argument("--delta", type=float, default=None,
+                   help="δ in [0, 1] (default 0; DP-SGD group_privacy: required; refused with --method privacy_profile "
+                   "and --profile, which do not use it)")
+    p.add_argument("--groups", type=float, required=True, help="G in [2, 1e15], values of the sensitive attribute")
     p.add_argument("--prior", type=float_list, help="prior p1,...,pG (sums to 1 within 1e-9, renormalised); "
                    "default uniform")
     p.add_argument("--invert", action="store_true", help="from an observed --advantage to the ε lower bound")
@@ -45,8 +47,11 @@ def _run_bound(args: argparse.Namespace) -> int:
     from theory.validate import check_groups
 
     g = check_groups(args.groups)
-    delta = 0.0 if args.delta is None else args.delta
+    delta = 0.0 if args.delta is None else args.delta + 0.0  # + 0.0: -0 prints as 0.0
     dpsgd = [args.noise_multiplier, args.sampling_rate, args.steps]
+    if args.advantage is not None and not args.invert:
+        raise ValueError("`--advantage` is only used with --invert (the epsilon lower bound from an observed "
+                         "advantage); add --invert or drop --advantage.")
     if args.invert:
         if args.advantage is None:
             raise ValueError("`--advantage` is required with --invert (a number in [-1/(G-1), 1]).")
@@ -58,6 +63,9 @@ def _run_bound(args: argparse.Namespace) -> int:
     elif args.profile is not None:
         if args.epsilon is not None or any(v is not None for v in dpsgd):
             raise ValueError("`--profile` replaces --epsilon and the DP-SGD flags; give only one of them.")
+        if args.delta is not None:
+            raise ValueError("`--delta` is not used with --profile (each epsilon:delta pair carries its own delta); "
+                             "drop --delta.")
         out = profile_sa_bound(args.profile, groups=g, prior=args.prior).to_dict()
         out["method"] = "privacy_profile (user-supplied (epsilon, delta) pairs; best point)"
     elif any(v is not None for v in dpsgd):
@@ -66,8 +74,11 @@ def _run_bound(args: argparse.Namespace) -> int:
         if args.method == "privacy_profile" and args.accountant == "rdp":
             raise ValueError("`--accountant` rdp gives no privacy profile: use --method group_privacy with it.")
         accountant = args.accountant or ("pld" if args.method == "privacy_profile" else "rdp")
+        if args.method == "privacy_profile" and args.delta is not None:
+            raise ValueError("`--delta` is not used by --method privacy_profile (the whole profile delta(epsilon) is "
+                             "used); drop --delta, or give it with --method group_privacy.")
         out = dpsgd_sa_bound(noise_multiplier=args.noise_multiplier, sampling_rate=args.sampling_rate, steps=args.steps,
-                             groups=g, delta=args.delta, prior=args.prior, method=args.method,
+                             groups=g, delta=None if args.delta is None else delta, prior=args.prior, method=args.method,
                              accountant=accountant).to_dict()
     else:
         if args.epsilon is None:

@@ -110,3 +110,9 @@ def test_vectorised_path_equals_mpmath_oracle(pairs):
     d = np.array([p[1] for p in pairs])
     want = np.array([float(oracles.eta(a, b)) for a, b in pairs])
     np.testing.assert_allclose(eta(e, d), want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), "x", -0.1, 1.5, None])
+def test_is_dp_pair_validates_delta(bad):
+    with pytest.raises(ValueError, match="`delta`"):
+        is_dp_pair([0.5, 0.5], [0.5, 0.5], 1.0, bad)

@@ -1,7 +1,9 @@
 """DP-SGD and privacy profiles: against dp-accounting called directly, the exact Gaussian TV, a numerically
 integrated G-ary Gaussian game, and the 60-digit oracles."""
 
+import logging
 import math
+import time
 
 import dp_accounting
 import mpmath as mp
@@ -117,3 +119,104 @@ def test_keyword_only():
     with pytest.raises(TypeError):
         dpsgd_sa_bound(1.1, 0.01, 1000, 1e-5, 10)  # type: ignore[misc]
     assert np.isfinite(dpsgd_sa_bound(noise_multiplier=2.0, sampling_rate=0.01, steps=10, groups=2).advantage_bound)
+
+
+# --- cost guard, huge σ, the KL/Pinsker cap (review of issue 12) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def warm():
+    """dp-accounting imported and its first call made, so timings measure the work and not the imports."""
+    dpsgd_sa_bound(noise_multiplier=2.0, sampling_rate=0.01, steps=10, groups=2)
+
+
+def _clt_tv(sigma, q, t):
+    """TV of μ-GDP with the CLT's μ = q·√(T(e^{4/σ²} − 1)) for replace-one DP-SGD (an approximation, from mpmath)."""
+    mu = q * mp.sqrt(t * mp.expm1(4 / mp.mpf(sigma) ** 2))
+    return float(2 * mp.ncdf(mu / 2) - 1)
+
+
+@pytest.mark.parametrize("sigma,q,t", [(10.0, 0.01, 10**7), (2.0, 0.001, 10**8), (1e6, 0.01, 10**9)])
+def test_many_steps_answer_in_seconds(warm, sigma, q, t):
+    # these ran for minutes (dp-accounting's sparse self_compose computes the integer size**T first)
+    start = time.perf_counter()
+    b = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=t, groups=2)
+    assert time.perf_counter() - start < 30  # ≈ 1-4 s of work on an idle 2-core CPU
+    clt = _clt_tv(sigma, q, t)
+    assert b.tv_bound >= clt - 1e-3  # never (noticeably) below the CLT value of the true TV
+    assert b.tv_bound <= max(clt + 1e-3, float(mp.sqrt(q * t) / sigma))  # the accountant, or the Pinsker cap
+
+
+def test_dense_conversion_equals_dp_accounting(warm):
+    # T = 2·10⁴ is still cheap for dp-accounting's own sparse path: the profile must agree with it
+    eps = [0.0, 0.1, 1.0]
+    prof = dpsgd_privacy_profile(noise_multiplier=10.0, sampling_rate=0.01, steps=20000, epsilons=eps)
+    acc = pld.PLDAccountant(NR.REPLACE_ONE, value_discretization_interval=1e-4)
+    acc.compose(_event(10.0, 0.01, 20000))
+    assert prof.deltas == pytest.approx([acc.get_delta(e) for e in eps], rel=1e-9, abs=1e-14)
+
+
+@pytest.mark.parametrize("sigma,t", [(3e5, 10**9), (1e3, 10**6)])
+def test_full_batch_many_steps_is_one_gaussian(warm, sigma, t):
+    # q = 1: T Gaussian steps are one Gaussian with means 2√T/σ·σ apart: TV = erf(√T/(σ√2)) exactly
+    b = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=1.0, steps=t, groups=2)
+    exact = float(mp.erf(mp.sqrt(t) / (sigma * mp.sqrt(2))))
+    assert exact - 1e-12 <= b.advantage_bound <= exact + 1e-6
+
+
+def test_too_many_steps_refused_quickly(warm):
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"`steps` = 1000000000 is too many .* at most about .* group_privacy"):
+        dpsgd_sa_bound(noise_multiplier=10.0, sampling_rate=0.01, steps=10**9, groups=2)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("sigma", [1.3e154, 1e200, 1e300])
+def test_huge_sigma_gives_no_privacy_loss(sigma):
+    cap = mp.sqrt(mp.mpf("0.1")) / mp.mpf(sigma)  # Pinsker on KL ≤ 2qT/σ², q = 0.01, T = 10
+    b = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=0.01, steps=10, groups=3)
+    assert b.accountant == "kl_pinsker" and b.replace_epsilon == 0.0
+    assert b.success_bound == pytest.approx(float(oracles.tight_success(0, cap, 3)), rel=1e-15)
+    assert 0.0 <= b.advantage_bound <= float(cap) * 1.000001
+    p = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=0.01, steps=10, groups=3, prior=[0.5, 0.3, 0.2])
+    assert p.success_bound == pytest.approx(float(oracles.prior_success(0, cap, [0.5, 0.3, 0.2])), rel=1e-15)
+    gp = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=0.01, steps=10, groups=3, delta=1e-5,
+                        method="group_privacy", accountant="rdp")
+    assert 0.0 <= gp.epsilon <= 1e-150 and gp.advantage_bound <= 1e-4  # δ' = (1 + e^ε)·1e-5 ≈ 2e-5 dominates
+    assert dpsgd_privacy_profile(noise_multiplier=sigma, sampling_rate=0.01, steps=10).deltas == (float(cap),)
+
+
+def test_large_sigma_rdp_is_the_unsubsampled_gaussian_bound():
+    # σ > 1e8: ε ≤ min over real orders α of α·T/(2σ²) + ln(1/δ)/(α − 1), minimised here by mpmath numerically
+    sigma, t, d = 1e9, 10**6, 1e-5
+    f = lambda a: a * t / (2 * mp.mpf(sigma) ** 2) + mp.log(1 / mp.mpf(d)) / (a - 1)  # noqa: E731
+    best = min(f(1 + mp.mpf(10) ** k) for k in np.linspace(-3, 12, 3001))
+    got = dpsgd_epsilon(noise_multiplier=sigma, sampling_rate=0.5, steps=t, delta=d, accountant="rdp")
+    assert float(best) * (1 - 1e-4) <= got <= float(best) * (1 + 1e-12)
+
+
+def test_profile_method_refuses_delta():
+    with pytest.raises(ValueError, match="`delta` is not used by method='privacy_profile'"):
+        dpsgd_sa_bound(noise_multiplier=1.0, sampling_rate=0.01, steps=10, groups=2, delta=1e-5)
+
+
+def test_absl_warnings_silenced(warm, caplog):
+    with caplog.at_level(logging.WARNING):
+        dpsgd_sa_bound(noise_multiplier=0.6, sampling_rate=0.05, steps=200, groups=2)
+    assert not [r for r in caplog.records if r.name == "absl"]
+    assert logging.getLogger("absl").level == logging.NOTSET  # restored
+
+
+@pytest.mark.parametrize("sigma", [0.7, 1.5])
+def test_single_gaussian_g10_never_below_the_gaussian_game(sigma):
+    # 10 Gaussians N(√2·e_i, σ²I) (pairwise the replace-one Gaussian pair): optimal success by 1-D quadrature
+    exact = oracles.gaussian_simplex_success_1d(sigma, 10)
+    b = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=1.0, steps=1, groups=10)
+    # sound, and not vacuous (1/G = 0.1): a pairwise-DP bound is not tight for the G-ary Gaussian game
+    assert exact - 1e-9 <= b.success_bound <= exact + 0.15
+
+
+@pytest.mark.parametrize("sigma", [0.7, 1.5])
+def test_gaussian_game_oracles_agree(sigma):
+    # the 1-D quadrature (R^G, argmax of coordinates) and the 2-D wedge integral (R²) compute the same G = 3 game
+    assert oracles.gaussian_simplex_success_1d(sigma, 3) == pytest.approx(oracles.gaussian_simplex_success(sigma), abs=1e-9)

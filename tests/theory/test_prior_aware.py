@@ -27,11 +27,39 @@ from theory.total_variation import dp_delta
 ISSUE_PRIOR = [0.43552, 0.0079947, 1.9e-8, 0.015608, 1.27e-7, 0.54088]
 
 
+#: a valid input on which the LP oracle ended with HiGHS status "Unknown" before its rows were divided by e^ε
+HIGHS_UNKNOWN = (np.array([0.31753004257004713, 1.8226825540842975e-12, 0.4775799321785602, 0.2048900252495701]),
+                 5.905643603664506, 0.21323037023062175)
+
+
 @settings(max_examples=30)
+@example(*HIGHS_UNKNOWN)
 @example(np.array([0.5, 0.5, 0.0]), 3.0, 0.1)
 @example(np.array([0.9, 0.1 - 1e-12, 1e-12]), 5.0, 0.01)
 @given(priors(min_g=2, max_g=4), st.floats(0, 7), st.one_of(small_deltas, st.floats(0, 1)))
 def test_equals_all_subsets_lp(w, e, d):
+    assert optimal_success(e, d, w) == pytest.approx(oracles.all_subsets_lp(e, d, w), abs=1e-8)
+
+
+def test_lp_oracle_solves_the_highs_unknown_case():
+    w, e, d = HIGHS_UNKNOWN
+    assert oracles.all_subsets_lp(e, d, w) == pytest.approx(optimal_success(e, d, w), abs=1e-8)
+
+
+def _lp_cases():
+    rng = np.random.default_rng(20260)
+    cases = []
+    for g, e, d in ((5, 0.7, 0.0), (5, 4.0, 0.05), (6, 2.0, 0.01), (6, 6.5, 0.0), (7, 1.2, 0.1), (7, 3.0, 1e-5),
+                    (8, 2.5, 0.02)):
+        w = rng.dirichlet(np.full(g, 0.6))
+        w[rng.integers(g)] = 0.0 if g % 2 else 1e-12  # a zero or a tiny entry
+        cases.append((w / w.sum(), e, d))
+    return cases
+
+
+@pytest.mark.parametrize("w,e,d", _lp_cases())
+def test_equals_all_subsets_lp_g5_to_8(w, e, d):
+    # the closed form against the definition of pairwise (ε, δ)-DP: 2^G subsets × G(G − 1) pairs, by HiGHS
     assert optimal_success(e, d, w) == pytest.approx(oracles.all_subsets_lp(e, d, w), abs=1e-8)
 
 
