@@ -37,12 +37,11 @@ The proof check is built so that a source cannot pass it by cheating:
    line, with no pinned name missing or added and the same modules. A notation that changes what a statement's
    text means, a section hypothesis that becomes a premise, a changed definition or a weakened statement fail.
    The golden file is the checkout's whichever folder is checked; rewrite it after a deliberate change with
-   ``python -m empirical.verify --write-statements`` (and review its diff).
+   ``sensaware verify --write-statements`` (and review its diff).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -89,7 +88,7 @@ _DEFINITION_KINDS = frozenset({"Definition", "Fixpoint", "CoFixpoint", "Instance
 #: The committed golden file of fully elaborated statements (see :func:`statement_problems`); always the
 #: checkout's, whichever folder is checked, so a changed copy is compared with the committed statements.
 STATEMENTS = Path(__file__).resolve().parents[1] / "proofs" / "STATEMENTS"
-WRITE_STATEMENTS = "python -m empirical.verify --write-statements"
+WRITE_STATEMENTS = "sensaware verify --write-statements"
 
 
 def source_root() -> Path:
@@ -439,7 +438,7 @@ def check_proofs(proofs: Path | str, full_coqchk: bool = True, statements: Path 
 
 def write_statements(proofs: Path | str, path: Path | str = STATEMENTS) -> ProofCheck:
     """Compile ``proofs`` and write its pinned statements to the golden file ``path`` (only when every other
-    layer passes); the documented command is ``python -m empirical.verify --write-statements``."""
+    layer passes); the documented command is ``sensaware verify --write-statements``."""
     proofs = Path(proofs)
     chk = check_proofs(proofs, full_coqchk=False, statements=None)
     current = pinned(proofs)
@@ -531,23 +530,3 @@ def format_report(rep: Report) -> str:
                      + (f"; … {len(p.statement_problems) - 20} more" if len(p.statement_problems) > 20 else ""))
     lines.append("verified" if rep.ok else "NOT verified")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m empirical.verify [--write-statements] [--proofs DIR]``: check (quick mode), or rewrite
-    :data:`STATEMENTS` after a deliberate change of a statement or definition."""
-    parser = argparse.ArgumentParser(prog="python -m empirical.verify", description=main.__doc__)
-    parser.add_argument("--write-statements", action="store_true", help=f"rewrite {STATEMENTS.name} from the sources")
-    parser.add_argument("--proofs", default=str(STATEMENTS.parent), help="the Coq sources (default: proofs/)")
-    args = parser.parse_args(argv)
-    if args.write_statements:
-        write_statements(args.proofs)
-        print(f"wrote {STATEMENTS}")
-        return 0
-    chk = check_proofs(args.proofs, full_coqchk=False)
-    print("ok" if chk.ok else "FAILED: " + ("; ".join(chk.problems()) or chk.log[-2000:]))
-    return 0 if chk.ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

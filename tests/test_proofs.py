@@ -192,7 +192,7 @@ def test_proofs_pass_the_check_with_exactly_the_standard_axioms():
 
 
 def test_the_golden_statements_pin_every_theorem_and_definition():
-    """proofs/STATEMENTS (written by `python -m empirical.verify --write-statements`) holds the elaborated
+    """proofs/STATEMENTS (written by `sensaware verify --write-statements`) holds the elaborated
     type of every Theorem and of every theorem the table lists, and the full text of every definition."""
     files, entries = read_statements(STATEMENTS)
     assert files == sorted(p.stem for p in PROOFS.glob("*.v"))
