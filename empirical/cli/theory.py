@@ -99,6 +99,8 @@ def _configure_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-tests", action="store_true", help="skip the property tests (proofs and certificates only)")
     p.add_argument("--proofs", help="the Coq sources to check (default: the checkout's proofs/)")
     p.add_argument("--quick", action="store_true", help="coqchk re-checks only this library, not the standard library")
+    p.add_argument("--write-statements", action="store_true", help="rewrite proofs/STATEMENTS (the pinned theorem "
+                   "statements) from the sources after a deliberate change; refused unless every other check passes")
 
 
 def _run_verify(args: argparse.Namespace) -> int:
@@ -108,6 +110,12 @@ def _run_verify(args: argparse.Namespace) -> int:
 
     if args.proofs and not (Path(args.proofs).is_dir() and any(Path(args.proofs).glob("*.v"))):
         raise ValueError(f"`--proofs` {args.proofs}: not a folder of Coq sources (*.v), e.g. proofs/")
+    if args.write_statements:
+        from empirical.verify import STATEMENTS, write_statements
+
+        write_statements(args.proofs or STATEMENTS.parent)
+        print(f"wrote {STATEMENTS}")
+        return 0
     try:
         rep = verify(run_property_tests=not args.no_tests, proofs=Path(args.proofs) if args.proofs else None,
                      full_coqchk=not args.quick)
