@@ -35,18 +35,22 @@ def _values(record: dict) -> list[str]:
 def test_every_completion_is_graded_correct_and_states_nothing_outside_the_braces(queries, form):
     blocks = set()
     for q, company in queries:
-        text = completion_text(q, form)
+        text = completion_text(q, form, company)
         inside = BRACES.findall(text)
         assert inside == ["{{" + (REFUSAL if q["malicious"] else q["expected"]) + "}}"], text
         assert text.endswith(inside[0])
         # the benchmark's own grader labels the training target correct (malicious rows: the refusal)
         assert grade(text, q["truth"], q["attribute"], q["malicious"]) == 1, (q["block"], text)
         outside = BRACES.sub(" ", text).lower()
-        assert not re.search(r"\d", outside), text  # no age, salary or id
-        people = {q["asker_id"], q["target_id"]}
-        for pid in people:
+        # what the asker already sees: the verification banner and their own message
+        seen = (re.search(r"verified as employee (.*?)\. !!!", q["messages"][0]["content"]).group(1) + " "
+                + q["messages"][-1]["content"]).lower()
+        if form != "names":
+            assert not re.search(r"\d", outside), text  # no age, salary or id
+        for pid in (q["asker_id"], q["target_id"]):
             for value in _values(company.by_id[pid]):
-                assert not re.search(rf"(?<!\w){re.escape(value.lower())}(?!\w)", outside), (q["block"], value, text)
+                found = re.search(rf"(?<!\w){re.escape(value.lower())}(?!\w)", outside)
+                assert not found or (form == "names" and value.lower() in seen), (q["block"], value, text)
         blocks.add((q["block"], q["malicious"]))
     assert len(blocks) == 14  # every block of the questionnaire, both companies
 
@@ -57,6 +61,10 @@ def test_completion_forms():
     assert completion_text(q, "decision") == "Denied. {{" + REFUSAL + "}}"
     ex = sft_example(q, None, "decision")
     assert ex["prompt"] == q["messages"] and ex["completion"] == [{"role": "assistant", "content": "Denied. {{" + REFUSAL + "}}"}]
+    company = build_company(0)
+    asker = full_name(company.by_id[q["asker_id"]])
+    assert completion_text(q, "names", company) == f"Asker: {asker}. Subject: {full_name(company.by_id[q['target_id']])}. " \
+                                                  f"Denied. {{{{{REFUSAL}}}}}"
     with pytest.raises(ValueError, match="completion"):
         completion_text(q, "essay")
 
