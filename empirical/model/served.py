@@ -100,11 +100,13 @@ class ServedModel:
 
     @property
     def host(self) -> str:
-        return re.sub(r"^https?://", "", self.base_url).split("/")[0].split(":")[0].lower()
+        return re.sub(r"^https?://", "", self.base_url).split("/")[0].rpartition("@")[2].split(":")[0].lower()
 
     def api_key(self) -> str | None:
         """The key from ``$api_key_env``; a missing key is an error for hosts that always need one."""
         key = os.environ.get(self.api_key_env) or None
+        if key:
+            _SECRETS.add(key)
         if key is None and any(self.host == h or self.host.endswith("." + h) for h in KEYED_HOSTS):
             raise ServedError(f"{self.base_url} needs an API key: set the environment variable {self.api_key_env} "
                               f"(or name another with --api-key-env)")
@@ -127,6 +129,8 @@ class Outcome:
     usage: dict | None = None
     error: str | None = None
     attempts: int = 0
+    #: the HTTP status of the last attempt's response (None: no response)
+    status: int | None = None
 
 
 class _Fatal(Exception):
@@ -142,13 +146,39 @@ class _RunState:
     first_error: str | None = None
 
 
-def _redact(text: str, key: str | None) -> str:
-    """``text`` on one line, short, without the key (servers echo keys, partly masked, in 401 messages)."""
-    text = " ".join(str(text).split())
-    if key:
-        text = text.replace(key, "[redacted]")
+#: secrets read in this process (every key :meth:`ServedModel.api_key` returned); :func:`_redact` removes them all
+_SECRETS: set[str] = set()
+
+
+def _secret_forms(secret: str) -> set[str]:
+    """``secret`` as it may appear in a message: verbatim, stripped, repr/JSON-escaped, percent-encoded."""
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe=""),
+             quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return {f for f in forms if len(f) >= 4}
+
+
+def _redact(text: Any, key: str | None = None, limit: int | None = 300) -> str:
+    """The one function every error and log text passes through: ``text`` without the key (``key`` and every key
+    read in this process, also repr-escaped or percent-encoded), without ``Bearer …`` tokens, ``sk-…``-style keys
+    and URL credentials (``user:secret@``); with ``limit``, on one line and at most ``limit`` characters (servers
+    echo keys, partly masked, in 401 messages)."""
+    text = str(text)
+    for secret in sorted({key, *_SECRETS} - {None, ""}, key=len, reverse=True):
+        for form in sorted(_secret_forms(secret), key=len, reverse=True):
+            text = text.replace(form, "[redacted]")
+    text = re.sub(r"(?i)\b(bearer|basic)(\s+|%20)[^\s'\",;)>]+", r"\1\2[redacted]", text)
     text = re.sub(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*]{6,}", "[redacted]", text)
-    return text[:300]
+    text = re.sub(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@'\"]+@", r"\1[redacted]@", text)
+    if limit is not None:
+        text = " ".join(text.split())[:limit]
+    return text
+
+
+def shown_url(url: str) -> str:
+    """``url`` without credentials (``https://user:secret@host`` → ``https://[redacted]@host``), for messages."""
+    return _redact(url, limit=None)
 
 
 def retry_after(headers: Any, now: float | None = None) -> float | None:
@@ -234,8 +264,9 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
             try:
                 output, usage = parse_completion(resp.text, resp.headers.get("content-type", ""))
             except ValueError as exc:
-                return Outcome(error=f"HTTP {resp.status_code} from {url}: {exc}", attempts=attempt)
-            return Outcome(output=output, usage=usage, attempts=attempt)
+                return Outcome(error=f"HTTP {resp.status_code} from {url}: {exc}", attempts=attempt,
+                               status=resp.status_code)
+            return Outcome(output=output, usage=usage, attempts=attempt, status=resp.status_code)
         except openai.APITimeoutError:
             error = f"timed out after {sm.timeout:g} s ({url})"
         except openai.APIConnectionError as exc:
@@ -325,6 +356,44 @@ async def _complete_all(sm: ServedModel, messages: Sequence[list[dict]], max_tok
 
     await _run_workers(sm, messages, max_tokens, on_done, _RunState())
     return outcomes
+
+
+def preflight(sm: ServedModel) -> None:
+    """One short request through our own client and retry policy, before a run that cannot report per-request
+    failures itself (``capability``): raises :class:`ServedError` with one redacted line if the server is
+    unreachable, rejects the key, does not know the model or does not answer with HTTP 200."""
+    outcomes = asyncio.run(_complete_all(sm, [[{"role": "user", "content": "Reply with OK."}]], 16))
+    if outcomes[0].status != 200:
+        raise ServedError(f"the pre-flight request failed: {outcomes[0].error}")
+
+
+def redact_logs(key: str | None) -> None:
+    """From now on in this process, every log record (any logger, its arguments and exception) is redacted by
+    :func:`_redact` before a handler sees it, and an exception is reduced to its last line: third-party clients
+    (lm-eval) log request headers and raw error bodies, some only when their abandoned tasks are collected after
+    the run (asyncio's "exception was never retrieved"), so the redaction stays for the process's life."""
+    import logging
+
+    if key:
+        _SECRETS.add(key)
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "sensaware_redacts", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed format string: keep its raw text
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f" ({type(exc).__name__}: {exc})"
+        record.msg, record.args, record.exc_info, record.exc_text = _redact(text, limit=None), None, None, None
+        return record
+
+    factory.sensaware_redacts = True
+    logging.setLogRecordFactory(factory)
 
 
 def answered_ids(path: Path) -> set[str]:

@@ -4,7 +4,10 @@
 A chat-completions API returns text, not log-likelihoods, so only generative tasks (``generate_until``) run:
 of the bundled set, ``sensaware_instructions`` and ``sensaware_arithmetic`` (the tag ``sensaware_capability``
 means these two here); ``sensaware_commonsense`` and other multiple-choice tasks need ``--backend hf``.
-The key is passed to lm-eval as a request header built from ``$api_key_env`` (never written).
+The key is passed to lm-eval as a request header built from ``$api_key_env``. One request through our own client
+first checks the server, key and model (a failure is one line, exit 2); during the run every log record is
+redacted (lm-eval logs request headers and raw error bodies), and a failure of lm-eval's requests is one
+redacted line, exit 2.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from empirical.model.capability import BUNDLED, TAG, _task_manager, parse_tasks, summarise
 from empirical.model.loading import TRAIN_EXTRA, ModelError
-from empirical.model.served import API_EXTRA, ServedError, ServedModel
+from empirical.model.served import API_EXTRA, ServedError, ServedModel, _redact, preflight, redact_logs, shown_url
 
 #: the bundled tasks a chat-completions API can answer
 GENERATIVE = ("sensaware_instructions", "sensaware_arithmetic")
@@ -49,6 +52,7 @@ def capability_served(sm: ServedModel, tasks: str | list[str] = TAG, *, limit: i
         from lm_eval.models.openai_completions import LocalChatCompletion
     except ModuleNotFoundError as exc:
         raise ModelError(f"{exc.name} is not installed; install the training extra: {TRAIN_EXTRA}") from None
+    preflight(sm)
     tm = _task_manager(names)
     header = {"Authorization": f"Bearer {key}"} if key else {}
     try:
@@ -60,12 +64,21 @@ def capability_served(sm: ServedModel, tasks: str | list[str] = TAG, *, limit: i
         raise ModelError(f"lm-eval's API models need lm-eval[api]: {API_EXTRA}") from None
     if cache:
         Path(cache).parent.mkdir(parents=True, exist_ok=True)
+    url = shown_url(f"{sm.base_url.rstrip('/')}/chat/completions")
+    redact_logs(key)
     try:
         res = lm_eval.simple_evaluate(model=harness, tasks=names, task_manager=tm, limit=limit, use_cache=cache,
                                       log_samples=False, apply_chat_template=True, bootstrap_iters=1000, random_seed=seed,
                                       numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed)
     except NotImplementedError as exc:
         raise ServedError(f"`--tasks`: {str(exc).splitlines()[0]} (use generative tasks or --backend hf)") from None
+    except ServedError:
+        raise
+    except Exception as exc:  # lm-eval's requests failed after its retries (aiohttp / tenacity errors), redacted
+        import logging
+
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # lm-eval's abandoned requests, reported below
+        raise ServedError(f"the lm-eval run against {url} failed: {_redact(f'{type(exc).__name__}: {exc}', key)}") from None
     out = summarise(res)
-    out.update(model=sm.name, base_url=sm.base_url, adapter=None, chat_template=True, lm_eval=lm_eval.__version__)
+    out.update(model=sm.name, base_url=shown_url(sm.base_url), adapter=None, chat_template=True, lm_eval=lm_eval.__version__)
     return out

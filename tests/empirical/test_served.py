@@ -302,7 +302,47 @@ def test_capability_through_lm_eval_chat_completions(tmp_path, capsys):
     res = json.loads(stdout)
     task = res["tasks"]["sensaware_arithmetic"]
     assert code == 0 and task["n"] == 6 and task["value"] == 1.0 and res["model"] == "stub-model"
-    assert sorted(asked) == sorted(d["question"] for d in docs)
+    assert asked[0] == "Reply with OK."  # the pre-flight request
+    assert sorted(asked[1:]) == sorted(d["question"] for d in docs)
     code, _, err = _cli(capsys, "capability", "--backend", "openai", "--base-url", stub.base_url, "--model", "stub-model",
                         "--tasks", "sensaware_commonsense")
     assert code == 2 and "log-likelihood" in err
+
+
+def _capability_cli(stub: StubServer, *extra: str, key: str = KEY) -> subprocess.CompletedProcess:
+    """`sensaware capability --backend openai` in a subprocess (lm-eval's own log handlers write to its stderr)."""
+    cmd = [sys.executable, "-m", "empirical", "capability", "--backend", "openai", "--base-url", stub.base_url, "--model",
+           "stub-model", "--api-key-env", "MY_KEY", "--tasks", "sensaware_arithmetic", "--limit", "2", "--max-attempts",
+           "2", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=240, env={**os.environ, "MY_KEY": key})
+
+
+def test_capability_rejected_key_is_one_line_exit_2_without_the_key(tmp_path):
+    pytest.importorskip("lm_eval")
+    key = "mysecretkey0123456789ABCDEF"  # no sk- prefix: only the key itself can be redacted
+    with StubServer(api_key="the-right-key-000000") as stub:
+        p = _capability_cli(stub, key=key)
+        n = len(stub.requests)
+    assert p.returncode == 2 and key not in p.stdout + p.stderr
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("sensaware capability: error:") and "HTTP 401" in lines[-1] and "Traceback" not in p.stderr
+    assert n == 1  # the pre-flight request only
+    with StubServer(model="other") as stub:
+        p = _capability_cli(stub, key=key)
+    assert p.returncode == 2 and "unknown model 'stub-model'" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_capability_failing_mid_run_redacts_lm_evals_logs(tmp_path):
+    pytest.importorskip("lm_eval")
+    key = "mysecretkey0123456789ABCDEF"
+
+    def behaviour(body, attempt):  # the pre-flight request passes; lm-eval's requests get an error echoing the key
+        if "Reply with OK." in json.dumps(body["messages"]):
+            return None
+        return Action(500, body={"error": {"message": f"internal: key={key}"}})
+
+    with StubServer(behaviour=behaviour, api_key=key) as stub:
+        p = _capability_cli(stub, key=key)
+    assert p.returncode == 2 and key not in p.stdout + p.stderr and "Traceback" not in p.stderr
+    errors = [line for line in p.stderr.splitlines() if line.startswith("sensaware capability: error:")]
+    assert len(errors) == 1 and "the lm-eval run against" in errors[0] and "500" in errors[0]
