@@ -194,8 +194,15 @@ def bench_served(quick: bool) -> None:
     subprocess.run([sys.executable, str(Path(__file__).with_name("served.py"))] + (["--quick"] if quick else []), check=True)
 
 
+def bench_eval_speed(quick: bool) -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, str(Path(__file__).with_name("eval_speed.py")), "--queries", "14" if quick else "28"],
+                   check=True)
+
+
 BENCHES = {"theory": bench_theory, "startup": bench_startup, "benchmark": bench_benchmark, "audit": bench_audit,
-           "qlora": bench_qlora, "served": bench_served}
+           "qlora": bench_qlora, "served": bench_served, "eval_speed": bench_eval_speed}
 
 
 def main() -> None:

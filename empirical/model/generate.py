@@ -3,8 +3,8 @@
 Left-padded batched generation with the KV cache, greedy decoding, only the new tokens decoded; a reply ends at
 the chat template's end-of-turn token (a batch stops once every reply has ended or ``max_new_tokens`` are
 spent). :data:`ANSWER_TOKENS` is sized to the answer format: the longest expected reply of the compact benchmark
-with a one-word decision before the braces (18 SmolLM2 tokens with the end-of-turn token, measured by
-``benchmarks/eval_speed.py``) plus a margin. Answers are
+is 15 SmolLM2 tokens in braces only and 18 with a one-word decision before them (end-of-turn token included,
+measured by ``benchmarks/eval_speed.py``); the budget adds a margin. Answers are
 appended to a JSONL file row by row, so a stopped run resumes where it stopped; a half-written last line (a crash
 mid-write) is dropped on resume.
 """
@@ -23,7 +23,8 @@ from empirical.model.loading import LoadedModel
 #: query fields copied into every answer row (what grading and scoring need, and the query's identity)
 ROW_FIELDS = ("id", "position", "block", "attribute", "malicious", "perspective", "truth", "expected")
 
-#: new tokens for one benchmark answer: "Allowed. {{<the longest name>}}" and the end-of-turn token are 18 tokens
+#: new tokens for one benchmark answer: "Allowed. {{<the longest name>}}" and the end-of-turn token are 18 tokens;
+#: the longer reply forms need more (the reasoning line 35, the names form 44: pass max_new_tokens)
 ANSWER_TOKENS = 24
 
 
