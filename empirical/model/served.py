@@ -103,13 +103,19 @@ class ServedModel:
         return re.sub(r"^https?://", "", self.base_url).split("/")[0].rpartition("@")[2].split(":")[0].lower()
 
     def api_key(self) -> str | None:
-        """The key from ``$api_key_env``; a missing key is an error for hosts that always need one."""
-        key = os.environ.get(self.api_key_env) or None
+        """The key from ``$api_key_env`` without surrounding whitespace (a CRLF ``.env`` leaves a ``\\r``); a key
+        with whitespace, control or non-ASCII characters inside is an error (never printed), and so is a missing
+        key for hosts that always need one."""
+        raw = os.environ.get(self.api_key_env) or ""
+        key = raw.strip() or None
         if key:
-            _SECRETS.add(key)
+            _SECRETS.update({raw, key})
+            if not re.fullmatch(r"[\x21-\x7e]+", key):
+                raise ServedError(f"the key in ${self.api_key_env} contains whitespace, control or non-ASCII characters; "
+                                  f"set {self.api_key_env} to the key alone")
         if key is None and any(self.host == h or self.host.endswith("." + h) for h in KEYED_HOSTS):
-            raise ServedError(f"{self.base_url} needs an API key: set the environment variable {self.api_key_env} "
-                              f"(or name another with --api-key-env)")
+            raise ServedError(f"{shown_url(self.base_url)} needs an API key: set the environment variable "
+                              f"{self.api_key_env} (or name another with --api-key-env)")
         return key
 
     def generate_batch(self, messages: list[list[dict]], max_new_tokens: int) -> list[str]:
@@ -117,7 +123,8 @@ class ServedModel:
         outcomes = asyncio.run(_complete_all(self, messages, max_new_tokens))
         failed = [o for o in outcomes if o.error]
         if failed:
-            raise ServedError(f"{len(failed)} of {len(outcomes)} requests to {self.base_url} failed; first: {failed[0].error}")
+            raise ServedError(_redact(f"{len(failed)} of {len(outcomes)} requests to {shown_url(self.base_url)} failed; "
+                                      f"first: {failed[0].error}"))
         return [o.output or "" for o in outcomes]
 
 
@@ -218,7 +225,7 @@ def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | Non
     try:
         body = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        snippet = " ".join(text[:60].split())
+        snippet = _redact(text[:60])
         raise ValueError(f"non-JSON response (content-type {content_type or 'unset'}): {snippet!r}") from None
     if not isinstance(body, dict):
         raise ValueError(f"response is JSON {type(body).__name__}, not a chat-completion object")
@@ -253,7 +260,11 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
     """One query with retries; raises :class:`_Fatal` for causes that no other query can escape."""
     import openai
 
-    url = f"{sm.base_url.rstrip('/')}/chat/completions"
+    url = shown_url(f"{sm.base_url.rstrip('/')}/chat/completions")
+
+    def said(message: str) -> str:  # every text this function returns or raises passes through _redact
+        return _redact(message, key, limit=600)
+
     error = ""
     for attempt in range(1, sm.max_attempts + 1):
         hint = None
@@ -264,32 +275,32 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
             try:
                 output, usage = parse_completion(resp.text, resp.headers.get("content-type", ""))
             except ValueError as exc:
-                return Outcome(error=f"HTTP {resp.status_code} from {url}: {exc}", attempts=attempt,
+                return Outcome(error=said(f"HTTP {resp.status_code} from {url}: {exc}"), attempts=attempt,
                                status=resp.status_code)
             return Outcome(output=output, usage=usage, attempts=attempt, status=resp.status_code)
         except openai.APITimeoutError:
             error = f"timed out after {sm.timeout:g} s ({url})"
         except openai.APIConnectionError as exc:
-            cause = _redact(str(exc.__cause__ or exc), key)
+            cause = said(str(exc.__cause__ or exc))
             if state.successes == 0:
-                raise _Fatal(f"cannot connect to {url}: {cause} (is the server running and --base-url right?)") from None
+                raise _Fatal(said(f"cannot connect to {url}: {cause} (is the server running and --base-url right?)")) from None
             error = f"connection failed ({url}): {cause}"
         except openai.APIStatusError as exc:
             status = exc.status_code
-            detail = _redact(_server_message(exc), key)
+            detail = said(_server_message(exc))
             if status in (401, 403):
                 why = (f"the key in ${sm.api_key_env} was rejected" if key else
                        f"the server needs an API key: set ${sm.api_key_env} (or name another with --api-key-env)")
-                raise _Fatal(f"HTTP {status} from {url}: {why} ({detail})") from None
+                raise _Fatal(said(f"HTTP {status} from {url}: {why} ({detail})")) from None
             if status == 404:
-                raise _Fatal(f"HTTP 404 from {url}: unknown model {sm.model!r} or wrong --base-url ({detail})") from None
+                raise _Fatal(said(f"HTTP 404 from {url}: unknown model {sm.model!r} or wrong --base-url ({detail})")) from None
             if status not in RETRY_STATUSES:
-                return Outcome(error=f"HTTP {status} from {url}: {detail}", attempts=attempt)
+                return Outcome(error=said(f"HTTP {status} from {url}: {detail}"), attempts=attempt, status=status)
             error = f"HTTP {status} from {url}: {detail}"
             hint = retry_after(exc.response.headers)
         if attempt < sm.max_attempts:
             await asyncio.sleep(backoff_delay(attempt, sm.backoff, sm.max_backoff, hint))
-    return Outcome(error=f"{error}; gave up after {sm.max_attempts} attempts", attempts=sm.max_attempts)
+    return Outcome(error=said(f"{error}; gave up after {sm.max_attempts} attempts"), attempts=sm.max_attempts)
 
 
 def _server_message(exc) -> str:
@@ -340,7 +351,7 @@ async def _run_workers(sm: ServedModel, jobs: Sequence[list[dict]], max_tokens: 
                 if t.exception() is not None:
                     raise t.exception()
     except _Fatal as exc:
-        raise ServedError(str(exc)) from None
+        raise ServedError(_redact(str(exc), key)) from None
     finally:
         for t in tasks:
             t.cancel()
@@ -441,7 +452,7 @@ def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.Pat
                 fh.flush()
                 os.fsync(fh.fileno())
     seconds = time.perf_counter() - start
-    return {"model": sm.name, "base_url": sm.base_url, "requested": len(todo), "answered": state.successes,
+    return {"model": sm.name, "base_url": shown_url(sm.base_url), "requested": len(todo), "answered": state.successes,
             "failed": state.failures, "skipped": len(queries) - len(todo), "prompt_tokens": state.prompt_tokens,
             "completion_tokens": state.completion_tokens, "seconds": seconds,
             "requests_per_s": (len(todo) / seconds) if todo and seconds > 0 else 0.0}

@@ -346,3 +346,40 @@ def test_capability_failing_mid_run_redacts_lm_evals_logs(tmp_path):
     assert p.returncode == 2 and key not in p.stdout + p.stderr and "Traceback" not in p.stderr
     errors = [line for line in p.stderr.splitlines() if line.startswith("sensaware capability: error:")]
     assert len(errors) == 1 and "the lm-eval run against" in errors[0] and "500" in errors[0]
+
+
+def test_non_json_200_echoing_the_key_is_redacted_in_the_row_and_stderr(queries, tmp_path, capsys, monkeypatch):
+    qpath, _ = queries
+    key = "mysecretkey0123456789ABCDEF"  # no sk- prefix: only the key itself can be redacted
+    out = tmp_path / "a.jsonl"
+    with StubServer(behaviour=lambda body, attempt: Action(200, body=f"Bearer {key} not json")) as stub:
+        monkeypatch.setenv("MY_KEY", key)
+        code, stdout, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                                 "stub-model", "--api-key-env", "MY_KEY", "--queries", str(qpath), "--out", str(out))
+    assert code == 2 and "non-JSON response" in err and rows(out) and all("non-JSON" in r["error"] for r in rows(out))
+    assert key not in stdout + err + out.read_text()
+
+
+def test_key_is_stripped_and_validated_when_read(queries, tmp_path, capsys, monkeypatch):
+    qpath, qs = queries
+    key = "mysecretkey0123456789ABCDEF"
+    with StubServer(api_key=key) as stub:
+        monkeypatch.setenv("MY_KEY", key + "\r\n")  # a CRLF .env
+        run = generate_served(sm(stub, api_key_env="MY_KEY"), qs[:2], tmp_path / "a.jsonl", progress=False)
+        assert run["answered"] == 2 and stub.requests[0].authorization == f"Bearer {key}"
+        for bad in ("mysecret key0123456789", "mysecrét0123456789", "mysecret\r0123456789"):
+            monkeypatch.setenv("MY_KEY", bad)
+            code, stdout, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model",
+                                     "stub-model", "--api-key-env", "MY_KEY", "--queries", str(qpath), "--out",
+                                     str(tmp_path / "b.jsonl"))
+            assert code == 2 and err.count("\n") == 1 and "$MY_KEY contains whitespace, control or non-ASCII" in err
+            assert "0123456789" not in stdout + err
+
+
+def test_redact_covers_escaped_and_encoded_forms_and_url_credentials():
+    from empirical.model.served import _redact
+
+    key = "mysecretkey0123456789\r"
+    for text in (repr(key), json.dumps(key), "k=mysecretkey0123456789%0D", f"a {key} b", "Authorization: Bearer abc123xyz"):
+        assert "mysecretkey" not in _redact(text, key) and "abc123xyz" not in _redact(text, key)
+    assert _redact("see https://user:pa55@host.test/v1 now") == "see https://[redacted]@host.test/v1 now"
