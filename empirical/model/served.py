@@ -11,8 +11,9 @@ attempts; then the row is written with ``output: null`` and the cause in ``error
 :class:`ServedError` (one line); every row already written stays.
 
 Rows are appended and flushed one by one (the in-process backend's fields plus ``usage`` and ``error``), so
-Ctrl-C leaves a valid file; a rerun skips answered ids and retries the failed ones (their old error rows are
-dropped first, by an atomic rewrite). The API key is read only from the named environment variable and is never
+Ctrl-C leaves a valid file; a rerun (by the same model: a file of another model is refused) skips answered ids
+and retries the failed ones; an old error row is dropped, by an atomic rewrite, only once its retry has succeeded
+or failed again. The API key is read only from the named environment variable and is never
 written to a row, a log or an error message.
 
 References: OpenAI API reference, "Create chat completion" and "Error codes"
@@ -221,7 +222,7 @@ def backoff_delay(attempt: int, base: float, cap: float, hint: float | None = No
 
 def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | None]:
     """(answer, usage) from a chat-completion body; raises ValueError with one line for non-JSON or a body that
-    violates the schema (no ``choices[0].message.content``)."""
+    violates the schema (no ``choices[0].message.content`` string; a null content is no answer, not an empty one)."""
     try:
         body = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
@@ -233,7 +234,10 @@ def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | Non
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ValueError("response violates the chat-completion schema: no choices[0]")
     message = choices[0].get("message")
-    if not isinstance(message, dict) or not (message.get("content") is None or isinstance(message.get("content"), str)):
+    if isinstance(message, dict) and message.get("content") is None:  # a refusal, tool call or reasoning cut short
+        why = f"finish_reason {choices[0].get('finish_reason')!r}" + (", a refusal" if message.get("refusal") else "")
+        raise ValueError(f"response violates the chat-completion schema: choices[0].message.content is null ({why})")
+    if not isinstance(message, dict) or not isinstance(message.get("content"), str):
         raise ValueError("response violates the chat-completion schema: choices[0].message.content is not a string")
     usage = body.get("usage")
     if isinstance(usage, dict):
@@ -241,7 +245,7 @@ def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | Non
                  if isinstance(usage.get(k), int)} or None
     else:
         usage = None
-    return message.get("content") or "", usage
+    return message["content"], usage
 
 
 def _client(sm: ServedModel, key: str | None):
@@ -407,16 +411,26 @@ def redact_logs(key: str | None) -> None:
     logging.setLogRecordFactory(factory)
 
 
-def answered_ids(path: Path) -> set[str]:
-    """Ids with an answer in ``path``. A half-written last line is cut; failed rows (non-null ``error``) are
-    dropped by an atomic rewrite, so they are asked again and the file keeps one row per id."""
-    if not done_ids(path):
+def answered_ids(path: Path, model: str) -> set[str]:
+    """Ids with an answer in ``path`` (a half-written last line is cut). A row written by another model than
+    ``model`` is an error (a resume never mixes two models' answers); failed rows (non-null ``error``) stay until
+    their retry succeeds (see :func:`_compact`)."""
+    if not done_ids(path, model):
         return set()
+    return {r["id"] for r in read_jsonl(path) if not r.get("error")}
+
+
+def _compact(path: Path) -> None:
+    """One row per id: an error row is dropped (atomic rewrite) once its id has an answer or a later error row."""
+    if not path.is_file():
+        return
     rows = list(read_jsonl(path))
-    ok = [r for r in rows if not r.get("error")]
-    if len(ok) < len(rows):
-        write_jsonl(path, ok)
-    return {r["id"] for r in ok}
+    keep: dict[Any, dict] = {}
+    for r in rows:
+        if r["id"] not in keep or keep[r["id"]].get("error"):
+            keep[r["id"]] = r
+    if len(keep) < len(rows):
+        write_jsonl(path, list(keep.values()))
 
 
 def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.PathLike, *, max_tokens: int = 64,
@@ -428,29 +442,32 @@ def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.Pat
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     sm.api_key()  # a missing key for a keyed host fails before the file is touched
-    done = answered_ids(out)
+    done = answered_ids(out, sm.name)
     todo = [q for q in queries if q["id"] not in done]
     state = _RunState()
     start = time.perf_counter()
-    if todo:
-        from tqdm import tqdm  # slow to import (its version lookup): only when generating
+    try:
+        if todo:
+            from tqdm import tqdm  # slow to import (its version lookup): only when generating
 
-        with open(out, "a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=f"generate {sm.name}", unit="req",
-                                                          disable=not progress) as bar:
-            def on_done(i: int, o: Outcome) -> None:
-                q = todo[i]
-                row = {**{k: q.get(k) for k in ROW_FIELDS}, "model": sm.name, "output": o.output, "usage": o.usage,
-                       "error": o.error}
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                fh.flush()
-                bar.update(1)
-                bar.set_postfix(tokens=state.prompt_tokens + state.completion_tokens, errors=state.failures, refresh=False)
+            with open(out, "a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=f"generate {sm.name}", unit="req",
+                                                              disable=not progress) as bar:
+                def on_done(i: int, o: Outcome) -> None:
+                    q = todo[i]
+                    row = {**{k: q.get(k) for k in ROW_FIELDS}, "model": sm.name, "output": o.output, "usage": o.usage,
+                           "error": o.error}
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    fh.flush()
+                    bar.update(1)
+                    bar.set_postfix(tokens=state.prompt_tokens + state.completion_tokens, errors=state.failures, refresh=False)
 
-            try:
-                asyncio.run(_run_workers(sm, [q["messages"] for q in todo], max_tokens, on_done, state))
-            finally:
-                fh.flush()
-                os.fsync(fh.fileno())
+                try:
+                    asyncio.run(_run_workers(sm, [q["messages"] for q in todo], max_tokens, on_done, state))
+                finally:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+    finally:
+        _compact(out)  # also after a fatal error or Ctrl-C: the error rows whose retry succeeded go
     seconds = time.perf_counter() - start
     return {"model": sm.name, "base_url": shown_url(sm.base_url), "requested": len(todo), "answered": state.successes,
             "failed": state.failures, "skipped": len(queries) - len(todo), "prompt_tokens": state.prompt_tokens,

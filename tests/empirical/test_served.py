@@ -383,3 +383,46 @@ def test_redact_covers_escaped_and_encoded_forms_and_url_credentials():
     for text in (repr(key), json.dumps(key), "k=mysecretkey0123456789%0D", f"a {key} b", "Authorization: Bearer abc123xyz"):
         assert "mysecretkey" not in _redact(text, key) and "abc123xyz" not in _redact(text, key)
     assert _redact("see https://user:pa55@host.test/v1 now") == "see https://[redacted]@host.test/v1 now"
+
+
+def test_resume_refuses_a_file_of_another_model(queries, tmp_path, capsys):
+    qpath, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer(model="model-A") as stub:
+        generate_served(ServedModel(stub.base_url, "model-A", backoff=0.01), qs[:3], out, progress=False)
+    before = out.read_text()
+    with StubServer(model="model-B") as stub:
+        code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model", "model-B",
+                            "--queries", str(qpath), "--out", str(out))
+        assert not stub.requests
+    assert code == 2 and "holds answers of model 'model-A', not 'model-B'" in err and out.read_text() == before
+
+
+def test_null_content_is_an_error_row_retried_on_resume(queries, tmp_path):
+    _, qs = queries
+    out = tmp_path / "a.jsonl"
+    null = Action(200, body={"object": "chat.completion", "choices": [{"index": 0, "finish_reason": "length",
+                                                                         "message": {"role": "assistant", "content": None}}]})
+    with StubServer(behaviour=fail_for(qs[1], null)) as stub:
+        run = generate_served(sm(stub), qs[:3], out, progress=False)
+    bad = next(r for r in rows(out) if r["id"] == qs[1]["id"])
+    assert run["failed"] == 1 and bad["output"] is None and "content is null" in bad["error"] and "'length'" in bad["error"]
+    with StubServer() as stub:
+        generate_served(sm(stub), qs[:3], out, progress=False)
+        assert len(stub.requests) == 1
+    assert sorted(r["id"] for r in rows(out)) == sorted(q["id"] for q in qs[:3]) and all(r["output"] for r in rows(out))
+
+
+def test_error_rows_stay_until_their_retry_succeeds(queries, tmp_path):
+    _, qs = queries
+    out = tmp_path / "a.jsonl"
+    with StubServer(behaviour=fail_for(qs[0], Action(503))) as stub:
+        generate_served(sm(stub, max_attempts=1), qs[:2], out, progress=False)
+    first = rows(out)
+    with StubServer(api_key="sk-another-key-0000000") as stub:  # the rerun cannot proceed: nothing is dropped
+        with pytest.raises(ServedError, match="HTTP 401"):
+            generate_served(sm(stub), qs[:2], out, progress=False)
+    assert rows(out) == first
+    with StubServer(behaviour=fail_for(qs[0], Action(503))) as stub:  # failing again: one error row, the latest
+        generate_served(sm(stub, max_attempts=1), qs[:2], out, progress=False)
+    assert len(rows(out)) == 2 and sum(bool(r["error"]) for r in rows(out)) == 1
