@@ -20,7 +20,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
     i.add_argument("outputs", nargs="+", help="batch output JSONL (and the error file, if the provider wrote one)")
     i.add_argument("--queries", required=True, help="the queries the batch was exported from")
     i.add_argument("--out", required=True, help="answers JSONL (written atomically)")
-    i.add_argument("--label", help="the `model` field of the rows (default: the model named in the responses)")
+    i.add_argument("--model", required=True, help="the model the batch ran, as given to `batch export` (the rows' "
+                   "`model` field, so `generate --backend openai --model NAME` can fill the gaps in the same file)")
+    i.add_argument("--label", help="the rows' `model` field instead of --model (give the same --label to `generate`)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -31,11 +33,13 @@ def _run(args: argparse.Namespace) -> int:
         n = export_batch(read_queries(args.queries, args.limit_per_block), args.model, args.out, max_tokens=args.max_tokens)
         print(f"{n} requests -> {args.out}", file=sys.stderr)
         return 0
-    report = import_batch(args.outputs, read_queries(args.queries), args.out, label=args.label)
+    report = import_batch(args.outputs, read_queries(args.queries), args.out, args.model, label=args.label)
     print(dump_json(report))
     if report["failed"] or report["missing"]:
         print(f"{report['failed']} failed and {report['missing']} missing requests are rows with field error in {args.out}; "
-              f"`sensaware generate --backend openai --out {args.out} …` asks only those again", file=sys.stderr)
+              f"`sensaware generate --backend openai --model {args.model}"
+              + (f" --label {args.label}" if args.label else "")
+              + f" --queries {args.queries} --out {args.out}` asks only those again", file=sys.stderr)
         return 1
     return 0
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from empirical.benchmark.files import InputError, atomic_write, read_jsonl, write_jsonl
 from empirical.model.generate import ROW_FIELDS
-from empirical.model.served import parse_completion
+from empirical.model.served import _redact, parse_completion
 
 ENDPOINT = "/v1/chat/completions"
 #: the Batch API's limit on requests per input file
@@ -45,32 +45,37 @@ def export_batch(queries: list[dict], model: str, out_path: str | os.PathLike, *
     return len(queries)
 
 
-def _result(line: dict) -> tuple[str | None, dict | None, str | None, str | None]:
-    """(output, usage, error, model) of one output line."""
+def _result(line: dict) -> tuple[str | None, dict | None, str | None]:
+    """(output, usage, error) of one output line."""
     err = line.get("error")
     if err:
         msg = err.get("message") if isinstance(err, dict) else str(err)
         code = err.get("code") if isinstance(err, dict) else None
-        return None, None, f"batch request failed ({code or 'error'}): {msg}", None
+        return None, None, _redact(f"batch request failed ({code or 'error'}): {msg}")
     resp = line.get("response")
     if not isinstance(resp, dict):
-        return None, None, "batch line has neither a response nor an error", None
+        return None, None, "batch line has neither a response nor an error"
     status, body = resp.get("status_code"), resp.get("body")
     if status != 200:
         detail = body.get("error", {}).get("message") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
-        return None, None, f"HTTP {status} in the batch output: {' '.join(str(detail).split())[:300]}", None
+        return None, None, f"HTTP {status} in the batch output: {_redact(detail)}"
     try:
         output, usage = parse_completion(json.dumps(body), "application/json")
     except ValueError as exc:
-        return None, None, str(exc), None
-    return output, usage, None, body.get("model") if isinstance(body, dict) else None
+        return None, None, str(exc)
+    return output, usage, None
 
 
-def import_batch(output_paths: list[str | os.PathLike], queries: list[dict], out_path: str | os.PathLike, *,
+def import_batch(output_paths: list[str | os.PathLike], queries: list[dict], out_path: str | os.PathLike, model: str, *,
                  label: str | None = None) -> dict:
     """Match the provider's output lines to ``queries`` by custom_id and write one answer row per query to
-    ``out_path`` (atomically, in query order). Returns a report: answered, failed and missing counts, unknown
+    ``out_path`` (atomically, in query order). Every row's ``model`` is ``label or model`` (the name given at
+    export, not the dated one in each response), the name a retry with ``generate --backend openai --model
+    MODEL [--label LABEL]`` writes and requires. Returns a report: answered, failed and missing counts, unknown
     and duplicate custom_ids, the first few ids of each."""
+    if not (label or model):
+        raise ValueError("`--model` must name the model the batch ran (as given to `batch export`)")
+    name = label or model
     by_id = {str(q["id"]): q for q in queries}
     results: dict[str, tuple] = {}
     unknown, duplicates = [], []
@@ -92,12 +97,12 @@ def import_batch(output_paths: list[str | os.PathLike], queries: list[dict], out
                          f"of this questionnaire (wrong --queries?)")
     rows, failed, missing = [], [], []
     for cid, q in by_id.items():
-        output, usage, error, model = results.get(cid, (None, None, "no result for this custom_id in the batch output", None))
+        output, usage, error = results.get(cid, (None, None, "no result for this custom_id in the batch output"))
         if cid not in results:
             missing.append(cid)
         elif error:
             failed.append(cid)
-        rows.append({**{k: q.get(k) for k in ROW_FIELDS}, "model": label or model or "batch", "output": output,
+        rows.append({**{k: q.get(k) for k in ROW_FIELDS}, "model": name, "output": output,
                      "usage": usage, "error": error})
     write_jsonl(out_path, rows)
     return {"out": str(Path(out_path)), "queries": len(queries), "answered": len(queries) - len(failed) - len(missing),

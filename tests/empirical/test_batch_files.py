@@ -70,10 +70,11 @@ def test_import_matches_by_custom_id_and_reports_gaps(queries, tmp_path, capsys)
     output = tmp_path / "batch_output.jsonl"
     output.write_text("".join(json.dumps(line) + "\n" for line in lines))
     out = tmp_path / "answers.jsonl"
-    code = main(["batch", "import", str(output), "--queries", str(qpath), "--out", str(out)])
+    code = main(["batch", "import", str(output), "--queries", str(qpath), "--out", str(out), "--model", "stub-model"])
     cap = capsys.readouterr()
     report = json.loads(cap.out)
     assert code == 1 and "2 failed and 1 missing" in cap.err
+    assert f"sensaware generate --backend openai --model stub-model --queries {qpath} --out {out}" in cap.err
     assert (report["answered"], report["failed"], report["missing"]) == (len(qs) - 3, 2, 1)
     assert (report["unknown_custom_ids"], report["duplicate_custom_ids"], report["first_missing"]) == (1, 1, [missing])
     got = rows(out)
@@ -83,8 +84,9 @@ def test_import_matches_by_custom_id_and_reports_gaps(queries, tmp_path, capsys)
         if q["id"] in (failed, errored, missing):
             assert r["output"] is None and r["error"]
         else:
-            assert r["output"] == answers[q["id"]] and r["error"] is None and r["model"] == "gpt-4o-mini-2024-07-18"
+            assert r["output"] == answers[q["id"]] and r["error"] is None
             assert r["usage"] == {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}
+    assert {r["model"] for r in got} == {"stub-model"}  # one name for the whole import, failed rows included
     by_id = {r["id"]: r for r in got}
     assert "HTTP 500" in by_id[failed]["error"] and "The server had an error" in by_id[failed]["error"]
     assert "batch_expired" in by_id[errored]["error"] and "no result" in by_id[missing]["error"]
@@ -112,9 +114,11 @@ def test_import_bad_input_is_one_line(queries, tmp_path, capsys):
     qpath, _ = queries
     wrong = tmp_path / "o.jsonl"
     wrong.write_text(json.dumps({"custom_id": "zzz", "response": {"status_code": 200, "body": completion("a")}}) + "\n")
-    assert main(["batch", "import", str(wrong), "--queries", str(qpath), "--out", str(tmp_path / "a.jsonl")]) == 2
+    assert main(["batch", "import", str(wrong), "--queries", str(qpath), "--out", str(tmp_path / "a.jsonl"),
+                 "--model", "m"]) == 2
     assert "none of the 1 custom_ids" in capsys.readouterr().err and not (tmp_path / "a.jsonl").exists()
     bad = tmp_path / "b.jsonl"
     bad.write_text('{"custom_id": "x"}\nnot json\n')
-    assert main(["batch", "import", str(bad), "--queries", str(qpath), "--out", str(tmp_path / "a.jsonl")]) == 2
+    assert main(["batch", "import", str(bad), "--queries", str(qpath), "--out", str(tmp_path / "a.jsonl"),
+                 "--model", "m"]) == 2
     assert f"{bad}:2: malformed JSON" in capsys.readouterr().err
