@@ -75,6 +75,8 @@ class ServedModel:
     backoff: float = 1.0
     max_backoff: float = 60.0
     adapter: None = field(default=None, init=False)
+    #: successes and failures over all :meth:`generate_batch` calls of this object (the batches of one audit)
+    state: _RunState = field(default_factory=lambda: _RunState(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://[^/\s]+", self.base_url or ""):
@@ -120,13 +122,23 @@ class ServedModel:
         return key
 
     def generate_batch(self, messages: list[list[dict]], max_new_tokens: int) -> list[str]:
-        """Answers to ``messages`` (all requests at once, ``concurrency`` in flight); any failure raises."""
-        outcomes = asyncio.run(_complete_all(self, messages, max_new_tokens))
+        """Answers to ``messages`` (all requests at once, ``concurrency`` in flight), with one run state over all
+        calls (a dropped connection after an earlier batch's success is retried, not "unreachable"). A request
+        that failed all attempts answers "" (no value: the audit counts the prior's guess) and is reported on
+        stderr with the count so far; if no request of any call has succeeded yet, a failure raises."""
+        import sys
+
+        outcomes = asyncio.run(_complete_all(self, messages, max_new_tokens, self.state))
         failed = [o for o in outcomes if o.error]
-        if failed:
-            raise ServedError(_redact(f"{len(failed)} of {len(outcomes)} requests to {shown_url(self.base_url)} failed; "
+        if failed and self.state.successes == 0:
+            raise ServedError(_redact(f"all {self.state.failures} requests to {shown_url(self.base_url)} failed; "
                                       f"first: {failed[0].error}"))
-        return [o.output or "" for o in outcomes]
+        if failed:
+            print(_redact(f"warning: {len(failed)} of {len(outcomes)} requests failed after {self.max_attempts} attempts "
+                          f"and count as no answer (the prior's guess); {self.state.failures} of "
+                          f"{self.state.failures + self.state.successes} so far; first: {failed[0].error}", limit=800),
+                  file=sys.stderr)
+        return ["" if o.error else (o.output or "") for o in outcomes]
 
 
 @dataclass
@@ -269,12 +281,13 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
     def said(message: str) -> str:  # every text this function returns or raises passes through _redact
         return _redact(message, key, limit=600)
 
-    error = ""
+    error, connect_failures = "", 0
     for attempt in range(1, sm.max_attempts + 1):
         hint = None
         try:
-            raw = await client.chat.completions.with_raw_response.create(
-                model=sm.model, messages=messages, temperature=0, max_tokens=max_tokens)
+            # the client's timeout bounds each read; wait_for bounds the whole attempt (a body dripped byte by byte)
+            raw = await asyncio.wait_for(client.chat.completions.with_raw_response.create(
+                model=sm.model, messages=messages, temperature=0, max_tokens=max_tokens), sm.timeout)
             resp = raw.http_response
             try:
                 output, usage = parse_completion(resp.text, resp.headers.get("content-type", ""))
@@ -282,13 +295,12 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
                 return Outcome(error=said(f"HTTP {resp.status_code} from {url}: {exc}"), attempts=attempt,
                                status=resp.status_code)
             return Outcome(output=output, usage=usage, attempts=attempt, status=resp.status_code)
-        except openai.APITimeoutError:
+        except (openai.APITimeoutError, asyncio.TimeoutError):
             error = f"timed out after {sm.timeout:g} s ({url})"
-        except openai.APIConnectionError as exc:
+        except openai.APIConnectionError as exc:  # retried like a timeout: a dropped connection is often transient
             cause = said(str(exc.__cause__ or exc))
-            if state.successes == 0:
-                raise _Fatal(said(f"cannot connect to {url}: {cause} (is the server running and --base-url right?)")) from None
             error = f"connection failed ({url}): {cause}"
+            connect_failures += 1
         except openai.APIStatusError as exc:
             status = exc.status_code
             detail = said(_server_message(exc))
@@ -304,6 +316,9 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
             hint = retry_after(exc.response.headers)
         if attempt < sm.max_attempts:
             await asyncio.sleep(backoff_delay(attempt, sm.backoff, sm.max_backoff, hint))
+    if connect_failures == sm.max_attempts and state.successes == 0:  # unreachable: no attempt ever connected
+        raise _Fatal(said(f"cannot connect to {url} ({sm.max_attempts} attempts): {error.split(': ', 1)[-1]} "
+                          f"(is the server running and --base-url right?)"))
     return Outcome(error=said(f"{error}; gave up after {sm.max_attempts} attempts"), attempts=sm.max_attempts)
 
 
@@ -344,8 +359,8 @@ async def _run_workers(sm: ServedModel, jobs: Sequence[list[dict]], max_tokens: 
     async def worker() -> None:
         for i in next_job:
             outcome = await _request(client, sm, key, jobs[i], max_tokens, state)
+            on_done(i, outcome)  # written first: the failure that triggers the fail-fast stop is in the file too
             _account(state, outcome)
-            on_done(i, outcome)
 
     tasks = [asyncio.ensure_future(worker()) for _ in range(min(sm.concurrency, len(jobs)))]
     try:
@@ -363,13 +378,14 @@ async def _run_workers(sm: ServedModel, jobs: Sequence[list[dict]], max_tokens: 
         await client.close()
 
 
-async def _complete_all(sm: ServedModel, messages: Sequence[list[dict]], max_tokens: int) -> list[Outcome]:
+async def _complete_all(sm: ServedModel, messages: Sequence[list[dict]], max_tokens: int,
+                        state: _RunState | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = [Outcome() for _ in messages]
 
     def on_done(i: int, o: Outcome) -> None:
         outcomes[i] = o
 
-    await _run_workers(sm, messages, max_tokens, on_done, _RunState())
+    await _run_workers(sm, messages, max_tokens, on_done, _RunState() if state is None else state)
     return outcomes
 
 

@@ -4,14 +4,16 @@ concurrency benchmark of the served backend, and for trying ``--backend openai``
 It answers ``POST …/chat/completions`` after ``delay`` seconds with ``answer(body)`` and word-count usage, and
 ``GET …/models`` with its one model. ``behaviour(body, attempt)`` may override any request (``attempt`` counts
 requests with the same messages, from 1) with an :class:`Action`: an HTTP status with headers, a slow answer, a
-non-JSON or schema-violating body. It records every request's start and end time, so overlap (requests in flight
-at once) can be measured.
+non-JSON or schema-violating body, a dropped connection, an answer dripped byte by byte. It records every
+request's start and end time, so overlap (requests in flight at once) can be measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -29,6 +31,10 @@ class Action:
     headers: dict = field(default_factory=dict)
     body: dict | str | None = None
     delay: float | None = None
+    #: close the connection without an answer (a dropped connection)
+    drop: bool = False
+    #: send the answer one byte every ``drip`` seconds (each read is quick; the whole answer is slow)
+    drip: float | None = None
 
 
 def echo_answer(body: dict) -> str:
@@ -96,6 +102,11 @@ class StubServer:
             action = self.behaviour(body, attempt) if self.behaviour else None
             action = action or Action()
             time.sleep(self.delay if action.delay is None else action.delay)
+            if action.drop:
+                handler.close_connection = True
+                with contextlib.suppress(OSError):
+                    handler.connection.shutdown(socket.SHUT_RDWR)
+                return
             if self.api_key is not None and auth != f"Bearer {self.api_key}":
                 action = Action(401, body={"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
                                                      "code": "invalid_api_key"}})
@@ -124,7 +135,13 @@ class StubServer:
             for k, v in action.headers.items():
                 handler.send_header(k, v)
             handler.end_headers()
-            handler.wfile.write(data)
+            if action.drip:
+                for i in range(len(data)):
+                    handler.wfile.write(data[i:i + 1])
+                    handler.wfile.flush()
+                    time.sleep(action.drip)
+            else:
+                handler.wfile.write(data)
             record.end, record.status = time.perf_counter(), status
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
             pass

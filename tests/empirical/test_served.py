@@ -187,7 +187,7 @@ def test_unknown_model_unreachable_and_keyed_host_exit_2(queries, tmp_path, caps
         code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", stub.base_url, "--model", "nope", *common)
     assert code == 2 and "HTTP 404" in err and "unknown model 'nope'" in err
     code, _, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
-                        *common)
+                        "--max-attempts", "2", *common)
     assert code == 2 and "cannot connect to http://127.0.0.1:9/v1/chat/completions" in err
     code, _, err = _cli(capsys, "generate", "--backend", "openai", "--model", "gpt-4o-mini", *common)
     assert code == 2 and "https://api.openai.com/v1 needs an API key: set the environment variable OPENAI_API_KEY" in err
@@ -426,3 +426,47 @@ def test_error_rows_stay_until_their_retry_succeeds(queries, tmp_path):
     with StubServer(behaviour=fail_for(qs[0], Action(503))) as stub:  # failing again: one error row, the latest
         generate_served(sm(stub, max_attempts=1), qs[:2], out, progress=False)
     assert len(rows(out)) == 2 and sum(bool(r["error"]) for r in rows(out)) == 1
+
+
+def test_a_dropped_connection_before_the_first_success_is_retried(queries, tmp_path):
+    _, qs = queries
+    with StubServer(behaviour=fail_for(qs[0], Action(drop=True), attempts=1)) as stub:
+        run = generate_served(sm(stub, concurrency=1), qs[:2], tmp_path / "a.jsonl", progress=False)
+        assert len(stub.requests) == 3
+    assert run["answered"] == 2 and all(r["error"] is None for r in rows(tmp_path / "a.jsonl"))
+
+
+def _counted(fail: set[int], action: Action):
+    """A stub behaviour: ``action`` for the requests numbered ``fail`` (from 1, in arrival order)."""
+    seen = []
+
+    def behaviour(body, attempt):
+        seen.append(1)
+        return action if len(seen) in fail else None
+    return behaviour
+
+
+def test_audit_keeps_its_run_state_across_batches_and_counts_a_failed_request(capsys):
+    # --concurrency 1: batches of 4; request 5 (the first of batch 2) and its retry are dropped
+    with StubServer(answer=lambda body: "{{Divorced}}", behaviour=_counted({5, 6}, Action(drop=True))) as stub:
+        code, stdout, err = _cli(capsys, "audit", "--mechanism", "llm", "--backend", "openai", "--base-url", stub.base_url,
+                                 "--model", "stub-model", "--queries", "12", "--concurrency", "1", "--max-attempts", "2",
+                                 "--json")
+        assert len(stub.requests) == 13
+    res = json.loads(stdout)
+    assert code == 0 and res["queries"] == 12 and res["refusal_rate"] == 1 / 12
+    assert "1 of 4 requests failed after 2 attempts" in err and "the prior's guess" in err and "1 of 8 so far" in err
+    with StubServer(behaviour=lambda body, attempt: Action(500)) as stub:
+        code, _, err = _cli(capsys, "audit", "--mechanism", "llm", "--backend", "openai", "--base-url", stub.base_url,
+                            "--model", "stub-model", "--queries", "12", "--concurrency", "1", "--max-attempts", "1")
+    assert code == 2 and "HTTP 500" in err
+
+
+def test_timeout_bounds_the_whole_attempt(queries, tmp_path):
+    _, qs = queries
+    with StubServer(behaviour=fail_for(qs[0], Action(drip=0.05))) as stub:
+        t = time.perf_counter()
+        run = generate_served(sm(stub, timeout=0.5, max_attempts=1), qs[:2], tmp_path / "a.jsonl", progress=False)
+        wall = time.perf_counter() - t
+    bad = next(r for r in rows(tmp_path / "a.jsonl") if r["id"] == qs[0]["id"])
+    assert run["failed"] == 1 and "timed out after 0.5 s" in bad["error"] and wall < 3  # the answer drips for > 10 s
