@@ -37,7 +37,7 @@ def longest_replies() -> dict[str, tuple[int, str]]:
         for qs in (0, 1, 2):
             for q in generate(company, qs, "compact"):
                 for form in COMPLETIONS:
-                    text = completion_text(q, form)
+                    text = completion_text(q, form, company)
                     n = len(tok(text, add_special_tokens=False)["input_ids"]) + 1  # + the end-of-turn token
                     if n > best[form][0]:
                         best[form] = (n, text)
