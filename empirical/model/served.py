@@ -4,11 +4,12 @@ extra; imported lazily).
 
 Each query's system + user messages are sent with temperature 0 and ``max_tokens``; ``concurrency`` requests are
 in flight at once (asyncio). The retry policy is ours, not the client's (its own retries are switched off), so it
-is stated and tested: 408, 409, 429, 5xx, timeouts and dropped connections are retried with exponential backoff
+is stated and tested: 408, 409, 429, 5xx (but 501, 505), timeouts and dropped connections are retried with exponential backoff
 and jitter, honouring ``Retry-After`` (seconds or an HTTP date) and ``retry-after-ms``, up to ``max_attempts``
-attempts; then the row is written with ``output: null`` and the cause in ``error``. A 401/403 (key), a 404
-(unknown model or wrong URL), an unreachable server, or a run whose first requests all fail stops the run with a
-:class:`ServedError` (one line); every row already written stays.
+attempts (``timeout`` bounds each whole attempt); then the row is written with ``output: null`` and the cause in
+``error``. A 401/403 (key), a 404 (unknown model or wrong URL), an unreachable server (every attempt of a first
+request failed to connect), or a run whose first requests all fail stops the run with a :class:`ServedError`
+(one line); every row already written stays.
 
 Rows are appended and flushed one by one (the in-process backend's fields plus ``usage`` and ``error``), so
 Ctrl-C leaves a valid file; a rerun (by the same model: a file of another model is refused) skips answered ids
@@ -42,8 +43,10 @@ from empirical.model.generate import ROW_FIELDS, done_ids
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 API_EXTRA = 'pip install "sensaware[api]"'
-#: statuses worth another attempt (RFC 9110 + the OpenAI error-code guide)
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+#: statuses worth another attempt: 408, 409, 429 and every 5xx (gateways and providers use non-standard ones: 520-524
+#: Cloudflare, 529 overloaded) except 501 Not Implemented and 505 HTTP Version Not Supported, which state that the
+#: server cannot do this request at all, so the same request would fail again (RFC 9110 §15.6)
+RETRY_STATUSES = frozenset({408, 409, 429, *(s for s in range(500, 600) if s not in (501, 505))})
 #: the longest ``Retry-After`` honoured, in seconds
 RETRY_AFTER_MAX = 600.0
 #: a run whose first this-many completed requests all failed is a configuration error, not bad luck
@@ -80,7 +83,7 @@ class ServedModel:
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://[^/\s]+", self.base_url or ""):
-            raise ServedError(f"`--base-url` must be an http(s) URL such as {DEFAULT_BASE_URL}. Found {self.base_url!r}.")
+            raise ServedError(f"`--base-url` must be an http(s) URL such as {DEFAULT_BASE_URL}. Found {shown_url(self.base_url)!r}.")
         if not self.model:
             raise ServedError("`--model` must name the served model (e.g. gpt-4o-mini)")
         if self.concurrency < 1:

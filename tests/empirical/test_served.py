@@ -470,3 +470,16 @@ def test_timeout_bounds_the_whole_attempt(queries, tmp_path):
         wall = time.perf_counter() - t
     bad = next(r for r in rows(tmp_path / "a.jsonl") if r["id"] == qs[0]["id"])
     assert run["failed"] == 1 and "timed out after 0.5 s" in bad["error"] and wall < 3  # the answer drips for > 10 s
+
+
+def test_retry_statuses_and_url_credentials_not_echoed(queries, tmp_path, capsys):
+    from empirical.model.served import RETRY_STATUSES
+
+    assert {408, 409, 429, 500, 502, 503, 504, 507, 520, 529, 599} <= RETRY_STATUSES and not {501, 505} & RETRY_STATUSES
+    qpath, qs = queries
+    with StubServer(behaviour=fail_for(qs[0], Action(507), attempts=1)) as stub:
+        run = generate_served(sm(stub, concurrency=1), qs[:1], tmp_path / "a.jsonl", progress=False)
+    assert run["answered"] == 1
+    code, stdout, err = _cli(capsys, "generate", "--backend", "openai", "--base-url", "http://user:pa55word@127.0.0.1:9/v1",
+                             "--model", "m", "--max-attempts", "1", "--queries", str(qpath), "--out", str(tmp_path / "b.jsonl"))
+    assert code == 2 and "cannot connect" in err and "pa55word" not in stdout + err
