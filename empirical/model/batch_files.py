@@ -18,7 +18,7 @@ from pathlib import Path
 
 from empirical.benchmark.files import InputError, atomic_write, read_jsonl, write_jsonl
 from empirical.model.generate import ROW_FIELDS
-from empirical.model.served import _redact, parse_completion
+from empirical.model.served import parse_completion, redact
 
 ENDPOINT = "/v1/chat/completions"
 #: the Batch API's limit on requests per input file
@@ -51,14 +51,14 @@ def _result(line: dict) -> tuple[str | None, dict | None, str | None]:
     if err:
         msg = err.get("message") if isinstance(err, dict) else str(err)
         code = err.get("code") if isinstance(err, dict) else None
-        return None, None, _redact(f"batch request failed ({code or 'error'}): {msg}")
+        return None, None, redact(f"batch request failed ({code or 'error'}): {msg}")
     resp = line.get("response")
     if not isinstance(resp, dict):
         return None, None, "batch line has neither a response nor an error"
     status, body = resp.get("status_code"), resp.get("body")
     if status != 200:
         detail = body.get("error", {}).get("message") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
-        return None, None, f"HTTP {status} in the batch output: {_redact(detail)}"
+        return None, None, f"HTTP {status} in the batch output: {redact(detail)}"
     try:
         output, usage = parse_completion(json.dumps(body), "application/json")
     except ValueError as exc:

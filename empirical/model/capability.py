@@ -32,7 +32,7 @@ def parse_tasks(spec: str | list[str] | tuple[str, ...]) -> list[str]:
     return names
 
 
-def _task_manager(names: list[str]):
+def task_manager(names: list[str]):
     from lm_eval.tasks import TaskManager
 
     tm = TaskManager(include_path=str(capability_task_dir()))
@@ -84,7 +84,7 @@ def capability(lm: LoadedModel, tasks: str | list[str] = TAG, *, limit: int | No
     except ModuleNotFoundError as exc:
         raise ModelError(f"{exc.name} is not installed; install the training extra: {TRAIN_EXTRA}") from None
 
-    tm = _task_manager(names)
+    tm = task_manager(names)
     model, tok = lm.model, lm.tokenizer
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token

@@ -28,14 +28,17 @@ import asyncio
 import contextlib
 import email.utils
 import json
+import logging
 import os
 import random
 import re
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from empirical.benchmark.files import read_jsonl, write_jsonl
 from empirical.model.generate import ROW_FIELDS, done_ids
@@ -129,15 +132,14 @@ class ServedModel:
         calls (a dropped connection after an earlier batch's success is retried, not "unreachable"). A request
         that failed all attempts answers "" (no value: the audit counts the prior's guess) and is reported on
         stderr with the count so far; if no request of any call has succeeded yet, a failure raises."""
-        import sys
 
         outcomes = asyncio.run(_complete_all(self, messages, max_new_tokens, self.state))
         failed = [o for o in outcomes if o.error]
         if failed and self.state.successes == 0:
-            raise ServedError(_redact(f"all {self.state.failures} requests to {shown_url(self.base_url)} failed; "
+            raise ServedError(redact(f"all {self.state.failures} requests to {shown_url(self.base_url)} failed; "
                                       f"first: {failed[0].error}"))
         if failed:
-            print(_redact(f"warning: {len(failed)} of {len(outcomes)} requests failed after {self.max_attempts} attempts "
+            print(redact(f"warning: {len(failed)} of {len(outcomes)} requests failed after {self.max_attempts} attempts "
                           f"and count as no answer (the prior's guess); {self.state.failures} of "
                           f"{self.state.failures + self.state.successes} so far; first: {failed[0].error}", limit=800),
                   file=sys.stderr)
@@ -169,20 +171,19 @@ class _RunState:
     first_error: str | None = None
 
 
-#: secrets read in this process (every key :meth:`ServedModel.api_key` returned); :func:`_redact` removes them all
+#: secrets read in this process (every key :meth:`ServedModel.api_key` returned); :func:`redact` removes them all
 _SECRETS: set[str] = set()
 
 
 def _secret_forms(secret: str) -> set[str]:
     """``secret`` as it may appear in a message: verbatim, stripped, repr/JSON-escaped, percent-encoded."""
-    from urllib.parse import quote, quote_plus
 
     forms = {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe=""),
              quote_plus(secret), json.dumps(secret, ensure_ascii=False)[1:-1]}
     return {f for f in forms if len(f) >= 4}
 
 
-def _redact(text: Any, key: str | None = None, limit: int | None = 300) -> str:
+def redact(text: Any, key: str | None = None, limit: int | None = 300) -> str:
     """The one function every error and log text passes through: ``text`` without the key (``key`` and every key
     read in this process, also repr-escaped or percent-encoded), without ``Bearer …`` tokens, ``sk-…``-style keys
     and URL credentials (``user:secret@``); with ``limit``, on one line and at most ``limit`` characters (servers
@@ -201,7 +202,7 @@ def _redact(text: Any, key: str | None = None, limit: int | None = 300) -> str:
 
 def shown_url(url: str) -> str:
     """``url`` without credentials (``https://user:secret@host`` → ``https://[redacted]@host``), for messages."""
-    return _redact(url, limit=None)
+    return redact(url, limit=None)
 
 
 def retry_after(headers: Any, now: float | None = None) -> float | None:
@@ -241,7 +242,7 @@ def parse_completion(text: str, content_type: str = "") -> tuple[str, dict | Non
     try:
         body = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        snippet = _redact(text[:60])
+        snippet = redact(text[:60])
         raise ValueError(f"non-JSON response (content-type {content_type or 'unset'}): {snippet!r}") from None
     if not isinstance(body, dict):
         raise ValueError(f"response is JSON {type(body).__name__}, not a chat-completion object")
@@ -281,8 +282,8 @@ async def _request(client, sm: ServedModel, key: str | None, messages: list[dict
 
     url = shown_url(f"{sm.base_url.rstrip('/')}/chat/completions")
 
-    def said(message: str) -> str:  # every text this function returns or raises passes through _redact
-        return _redact(message, key, limit=600)
+    def said(message: str) -> str:  # every text this function returns or raises passes through redact
+        return redact(message, key, limit=600)
 
     error, connect_failures = "", 0
     for attempt in range(1, sm.max_attempts + 1):
@@ -373,7 +374,7 @@ async def _run_workers(sm: ServedModel, jobs: Sequence[list[dict]], max_tokens: 
                 if t.exception() is not None:
                     raise t.exception()
     except _Fatal as exc:
-        raise ServedError(_redact(str(exc), key)) from None
+        raise ServedError(redact(str(exc), key)) from None
     finally:
         for t in tasks:
             t.cancel()
@@ -403,10 +404,9 @@ def preflight(sm: ServedModel) -> None:
 
 def redact_logs(key: str | None) -> None:
     """From now on in this process, every log record (any logger, its arguments and exception) is redacted by
-    :func:`_redact` before a handler sees it, and an exception is reduced to its last line: third-party clients
+    :func:`redact` before a handler sees it, and an exception is reduced to its last line: third-party clients
     (lm-eval) log request headers and raw error bodies, some only when their abandoned tasks are collected after
     the run (asyncio's "exception was never retrieved"), so the redaction stays for the process's life."""
-    import logging
 
     if key:
         _SECRETS.add(key)
@@ -423,7 +423,7 @@ def redact_logs(key: str | None) -> None:
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             text += f" ({type(exc).__name__}: {exc})"
-        record.msg, record.args, record.exc_info, record.exc_text = _redact(text, limit=None), None, None, None
+        record.msg, record.args, record.exc_info, record.exc_text = redact(text, limit=None), None, None, None
         return record
 
     factory.sensaware_redacts = True

@@ -12,12 +12,13 @@ redacted line, exit 2.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
-from empirical.model.capability import BUNDLED, TAG, _task_manager, parse_tasks, summarise
+from empirical.model.capability import BUNDLED, TAG, parse_tasks, summarise, task_manager
 from empirical.model.loading import TRAIN_EXTRA, ModelError
-from empirical.model.served import API_EXTRA, ServedError, ServedModel, _redact, preflight, redact_logs, shown_url
+from empirical.model.served import API_EXTRA, ServedError, ServedModel, preflight, redact, redact_logs, shown_url
 
 #: the bundled tasks a chat-completions API can answer
 GENERATIVE = ("sensaware_instructions", "sensaware_arithmetic")
@@ -53,7 +54,7 @@ def capability_served(sm: ServedModel, tasks: str | list[str] = TAG, *, limit: i
     except ModuleNotFoundError as exc:
         raise ModelError(f"{exc.name} is not installed; install the training extra: {TRAIN_EXTRA}") from None
     preflight(sm)
-    tm = _task_manager(names)
+    tm = task_manager(names)
     header = {"Authorization": f"Bearer {key}"} if key else {}
     try:
         harness = LocalChatCompletion(base_url=f"{sm.base_url.rstrip('/')}/chat/completions", model=sm.model,
@@ -75,10 +76,9 @@ def capability_served(sm: ServedModel, tasks: str | list[str] = TAG, *, limit: i
     except ServedError:
         raise
     except Exception as exc:  # lm-eval's requests failed after its retries (aiohttp / tenacity errors), redacted
-        import logging
 
         logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # lm-eval's abandoned requests, reported below
-        raise ServedError(f"the lm-eval run against {url} failed: {_redact(f'{type(exc).__name__}: {exc}', key)}") from None
+        raise ServedError(f"the lm-eval run against {url} failed: {redact(f'{type(exc).__name__}: {exc}', key)}") from None
     out = summarise(res)
     out.update(model=sm.name, base_url=shown_url(sm.base_url), adapter=None, chat_template=True, lm_eval=lm_eval.__version__)
     return out

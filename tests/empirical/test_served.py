@@ -377,12 +377,12 @@ def test_key_is_stripped_and_validated_when_read(queries, tmp_path, capsys, monk
 
 
 def test_redact_covers_escaped_and_encoded_forms_and_url_credentials():
-    from empirical.model.served import _redact
+    from empirical.model.served import redact
 
     key = "mysecretkey0123456789\r"
     for text in (repr(key), json.dumps(key), "k=mysecretkey0123456789%0D", f"a {key} b", "Authorization: Bearer abc123xyz"):
-        assert "mysecretkey" not in _redact(text, key) and "abc123xyz" not in _redact(text, key)
-    assert _redact("see https://user:pa55@host.test/v1 now") == "see https://[redacted]@host.test/v1 now"
+        assert "mysecretkey" not in redact(text, key) and "abc123xyz" not in redact(text, key)
+    assert redact("see https://user:pa55@host.test/v1 now") == "see https://[redacted]@host.test/v1 now"
 
 
 def test_resume_refuses_a_file_of_another_model(queries, tmp_path, capsys):
