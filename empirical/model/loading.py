@@ -24,12 +24,22 @@ class ModelError(ValueError):
 
 
 def require_train_extra():
-    """Import torch and transformers or explain how to install them."""
+    """Import torch, transformers and peft (the ``train`` extra) or explain how to install them."""
     try:
+        import peft  # noqa: F401
         import torch  # noqa: F401
         import transformers  # noqa: F401
     except ModuleNotFoundError as exc:
         raise ModelError(f"{exc.name} is not installed; install the training extra: {TRAIN_EXTRA}") from None
+
+
+def has_train_extra() -> bool:
+    """Whether :func:`require_train_extra` succeeds."""
+    try:
+        require_train_extra()
+    except ModelError:
+        return False
+    return True
 
 
 def cache_dir() -> Path:

@@ -34,7 +34,7 @@ from empirical.model.capability import capability
 from empirical.model.finetune import PRESETS as FT_PRESETS
 from empirical.model.finetune import FinetuneConfig, finetune, recipe
 from empirical.model.generate import ANSWER_TOKENS
-from empirical.model.loading import LoadedModel, load
+from empirical.model.loading import LoadedModel, has_train_extra, load
 from empirical.pipeline.evaluate import evaluate
 from empirical.pipeline.figures import draw_all
 from empirical.pipeline.report import example_answers, write_report
@@ -139,17 +139,6 @@ class Context:
             self._loaded = None  # release the previous model before loading the next
             self._loaded = (key, load(self.config.model, adapter, label=which if which == "base" else "fine-tuned"))
         return self._loaded[1]
-
-
-def has_train_extra() -> bool:
-    """Whether torch, transformers and peft import (the ``train`` extra)."""
-    try:
-        import peft  # noqa: F401
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
 
 
 # ------------------------------------------------------------------------------------------------------ stages
