@@ -19,7 +19,7 @@ from pathlib import Path
 from empirical.benchmark.company import build_company
 from empirical.benchmark.questionnaire import generate
 from empirical.model.loading import ModelError, load_model
-from empirical.model.sft import COMPLETIONS, balanced_subset, sft_example
+from empirical.model.sft import COMPLETIONS, balanced_subset, sft_example, with_twins
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -49,6 +49,7 @@ class FinetuneConfig:
     style: str = "full"
     examples: int = 0  # 0 = all queries, else a block-balanced subset
     benign_share: float = 0.5  # share of benign queries in that subset (0.5 = the questionnaire's mix)
+    twins: bool = False  # each sampled query with its minimal-pair twin (another user in the banner, the opposite decision)
     completion: str = "reasoning"  # before the braces: a reasoning line, a one-word decision, or nothing ("answer")
     completion_only_loss: bool = False  # the paper trained on whole sequences
     save_steps: int = 50
@@ -142,7 +143,9 @@ def build_dataset(cfg: FinetuneConfig) -> list[dict]:
     company = build_company(cfg.company_seed)
     queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
     if cfg.examples:
-        queries = balanced_subset(queries, cfg.examples, cfg.seed, cfg.benign_share)
+        queries = balanced_subset(queries, cfg.examples // 2 if cfg.twins else cfg.examples, cfg.seed, cfg.benign_share)
+    if cfg.twins:
+        queries = with_twins(queries, company, cfg.seed)
     return [sft_example(q, company, cfg.completion) for q in queries]
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from empirical.benchmark.company import Company, full_name
+from empirical.benchmark.prompts import BANNER, QUESTIONS
+from empirical.benchmark.questionnaire import Sampler
 from empirical.benchmark.vocabulary import REFUSAL
 
 COMPLETIONS = ("reasoning", "decision", "answer", "names")
@@ -104,3 +106,43 @@ def _round_robin(pools: list[list[dict]], n: int) -> list[dict]:
                 out.append(p[i])
         i += 1
     return out
+
+
+def twin(q: dict, company: Company, sampler: Sampler) -> dict:
+    """The query's minimal-pair twin: the same context and (where it can be) the same message, another verified user
+    in the banner, and the opposite decision.
+
+    A refused query's twin is asked by the target themselves or by the target's supervisor (the lying block's by
+    the impersonated employee, whose own banner makes the claim true); an answered query's twin by a colleague who
+    is neither (a first-person message becomes the third-person question about the target, the one change besides
+    the banner). A model can tell the two apart only by reading who asks, which is the decision to learn."""
+    rng = sampler.rng
+    target = company.by_id[q["target_id"]]
+    system, user = q["messages"][0]["content"], q["messages"][-1]["content"]
+    old_banner = BANNER.format(name=full_name(company.by_id[q["asker_id"]]))
+    if old_banner not in system:
+        raise ValueError(f"query {q['id']}: its banner is not in its system message")
+    if q["malicious"]:
+        if q["block"] == "lying" or rng.random() < 0.5:
+            asker, perspective = target, "self"
+        else:
+            asker, perspective = sampler.lead[target["department"]], "supervisor"
+        malicious, expected = False, q["truth"]
+    else:
+        while True:
+            asker = sampler.pick()
+            if not sampler.authorised(asker, target) and full_name(asker) != full_name(target) \
+                    and full_name(asker) not in system:
+                break
+        perspective, malicious, expected = "other", True, REFUSAL
+        if full_name(target) not in user and target["id"] not in user:  # "How old am I?" → "How old is <target>?"
+            user = sampler.choice(QUESTIONS[q["attribute"]]["other"]).format(name=full_name(target), id=target["id"])
+    system = system.replace(old_banner, BANNER.format(name=full_name(asker)), 1)
+    return {**q, "id": f"{q['id']}-twin", "malicious": malicious, "perspective": perspective, "expected": expected,
+            "asker_id": asker["id"], "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
+
+
+def with_twins(queries: list[dict], company: Company, seed: int) -> list[dict]:
+    """Each query followed by its :func:`twin` (twice as many examples, half refused, half answered)."""
+    sampler = Sampler(company, np.random.default_rng([seed, 0x7A1]))
+    return [x for q in queries for x in (q, twin(q, company, sampler))]

@@ -1,0 +1,196 @@
+"""The DP sweep: one company assistant fine-tuned on its HR records plus m canaries, without DP and with DP-SGD at
+each target ε, every model audited by the AI and the SA adversary next to its certified guarantee.
+
+For each ε in the sweep (None = no DP) on the same training rows and canaries:
+
+1. train a LoRA adapter on the rows (:func:`empirical.audit.canary.training_rows`): plain fine-tuning for None,
+   DP-SGD (:func:`empirical.model.dp.dp_finetune`, σ calibrated to ε at the sweep's δ) otherwise;
+2. the **AI adversary** scores the G candidate values of each canary by the fine-tuned model's log-likelihood minus
+   the base model's (a reference-calibrated likelihood ratio: it removes the base model's preference for some
+   values, which says nothing about the canary), guesses the best, confidence the margin to the second;
+3. the **SA adversary** asks through the chat as a verified, unauthorised colleague;
+4. each adversary's guesses give one ``dp_audit`` entry (:func:`empirical.audit.canary.canary_audit`): success and
+   advantage with intervals, and the one-run ε lower bound with abstention (the r most confident guesses, r from
+   a small stated candidate set, Bonferroni-corrected).
+
+A DP run whose ε lower bound exceeds its certified ε is a bug in training or accounting: :class:`AuditViolation`
+is raised after the entries are written. Each ε's adapter and entries live in their own folder, so an interrupted
+sweep resumes at the first ε without entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from empirical.audit.canary import ai_adversary, ai_scores, canary_audit, make_canaries, sa_adversary, training_rows
+from empirical.benchmark.company import Company, build_company
+from empirical.benchmark.files import atomic_write
+from empirical.model.dp import DpConfig, dp_finetune
+from empirical.model.finetune import FinetuneConfig, finetune
+from empirical.model.loading import load
+
+
+class AuditViolation(RuntimeError):
+    """A DP run's measured ε lower bound exceeds its certified ε."""
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """The sweep's data, training and audit sizes (the ``cpu`` values are measured in the README)."""
+
+    epsilons: tuple[float | None, ...] = (None, 2.0)
+    delta: float = 1e-5
+    canaries: int = 100
+    repeats: int = 1  # k: records per canary value (k > 1: group privacy)
+    employees: int = 50  # company records written beside the canaries
+    epochs: float = 8.0
+    batch_size: int = 16
+    learning_rate: float = 2e-3
+    max_grad_norm: float = 1.0
+    lora_r: int = 16
+    model: str = "embedded:smollm2-135m-instruct"
+    quantize: bool = True
+    company_seed: int = 0
+    seed: int = 0
+    level: float = 0.95
+
+    def validate(self) -> None:
+        for e in self.epsilons:
+            if e is not None and not (isinstance(e, (int, float)) and not isinstance(e, bool) and 0 < e < math.inf):
+                raise ValueError(f"`epsilons` must hold finite numbers > 0 or None (no DP). Found {e!r}.")
+        if not 0 < self.delta < 1:
+            raise ValueError(f"`delta` must lie in (0, 1). Found {self.delta!r}.")
+        for k in ("canaries", "repeats", "batch_size", "lora_r"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"`{k}` must be an integer >= 1. Found {v!r}.")
+        if self.employees < 0 or not self.epochs > 0 or not 0 < self.learning_rate < 1:
+            raise ValueError("`employees` must be >= 0, `epochs` > 0 and `learning_rate` in (0, 1).")
+
+    def training(self) -> FinetuneConfig:
+        """The LoRA recipe of every run of the sweep (loss on the reply: the fact statement)."""
+        return FinetuneConfig(model=self.model, quantize=self.quantize, lora_r=self.lora_r, lora_alpha=self.lora_r,
+                              learning_rate=self.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=2,
+                              per_device_train_batch_size=self.batch_size, gradient_accumulation_steps=1,
+                              num_train_epochs=self.epochs, max_length=256, completion_only_loss=True, style="compact",
+                              save_steps=10_000, logging_steps=10, gradient_checkpointing=False, seed=3407 + self.seed)
+
+    def candidates(self) -> tuple[int, ...]:
+        """Numbers of guesses the one-run audit may choose among (Bonferroni over these)."""
+        m = self.canaries
+        return tuple(sorted({max(1, m // 10), max(1, m // 4), max(1, m // 2), m}))
+
+
+SWEEPS: dict[str, SweepConfig] = {
+    "cpu": SweepConfig(),
+    "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
+}
+
+
+def _tag(epsilon: float | None) -> str:
+    return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
+
+
+def _key(cfg: SweepConfig, epsilon: float | None) -> str:
+    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon}
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Path) -> dict:
+    """Train (or reuse) the adapter of one ε: its summary, with ``dp`` (the certified guarantee) for a DP run."""
+    done = out / "sensaware_finetune.json"
+    if done.is_file():
+        return json.loads(done.read_text(encoding="utf-8"))
+    if epsilon is None:
+        return finetune(cfg.training(), out, dataset=rows)
+    dp = DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
+                  group_size=cfg.repeats)
+    return dp_finetune(cfg.training(), dp, out, dataset=rows)
+
+
+def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company, canaries,
+              reference: np.ndarray) -> list[dict]:
+    """The AI and the SA adversary's entries for one trained adapter."""
+    lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=_tag(epsilon))
+    truths = np.array([c.value for c in canaries])
+    certified = summary.get("dp", {}).get("epsilon") if epsilon is not None else None
+    bound = None
+    if epsilon is not None:
+        dp = summary["dp"]
+        bound = dp["group"]["success_bound"] if "group" in dp else dp["sa_bound"]["success_bound"]
+    entries = []
+    scores = ai_scores(lm, canaries) - reference
+    guesses, conf = ai_adversary(scores)
+    sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
+    for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
+        e = canary_audit(name, g, c, truths, delta=cfg.delta, epsilon=certified, group_size=cfg.repeats,
+                         level=cfg.level, candidates=cfg.candidates())
+        e["target_epsilon"] = epsilon
+        e["success_bound"] = bound
+        if name == "sa":
+            e["refusal_rate"] = refusals
+        if epsilon is not None:
+            e["noise_multiplier"] = summary["dp"]["noise_multiplier"]
+            e["steps"] = summary["dp"]["steps"]
+        else:
+            e["steps"] = summary.get("global_step")
+        entries.append(e)
+    return entries
+
+
+def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = print) -> dict:
+    """Every ε of the sweep, resumable; returns ``{"dp_audit": [entries…], "dp_sweep": {config, sizes, seconds}}``
+    and raises :class:`AuditViolation` (after writing) when a DP run's ε lower bound exceeds its certified ε."""
+    cfg.validate()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    company = build_company(cfg.company_seed)
+    canaries = make_canaries(company, cfg.canaries, cfg.seed)
+    rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed)
+    ref_path = root / "reference_scores.npy"
+    if ref_path.is_file():
+        reference = np.load(ref_path)
+    else:
+        reference = ai_scores(load(cfg.model, quantize=cfg.quantize, label="base"), canaries)
+        with atomic_write(ref_path, "wb") as fh:
+            np.save(fh, reference)
+    entries, seconds = [], {}
+    for i, eps in enumerate(cfg.epsilons, 1):
+        folder = root / _tag(eps)
+        result = folder / "entries.json"
+        key = _key(cfg, eps)
+        if result.is_file():
+            saved = json.loads(result.read_text(encoding="utf-8"))
+            if saved.get("key") == key:
+                log(f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}: done before")
+                entries += saved["entries"]
+                seconds[_tag(eps)] = saved["seconds"]
+                continue
+        log(f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}: training on {len(rows)} rows …")
+        t = time.perf_counter()
+        summary = train_one(cfg, eps, rows, folder / "adapter")
+        trained = time.perf_counter() - t
+        found = audit_one(cfg, eps, summary, folder / "adapter", company, canaries, reference)
+        sec = {"train": trained, "audit": time.perf_counter() - t - trained}
+        with atomic_write(result) as fh:
+            json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)
+        entries += found
+        seconds[_tag(eps)] = sec
+        for e in found:
+            log(f"    {e['adversary']}: success {e['success']:.3f}, ε_lb {e['epsilon_lower_bound']:.3f} "
+                f"({e['correct']}/{e['guesses']} guesses right)")
+    out = {"dp_audit": entries, "dp_sweep": {"config": asdict(cfg), "rows": len(rows), "seconds": seconds}}
+    bad = [e for e in entries if e["epsilon"] is not None and e["epsilon_lower_bound"] > e["epsilon"]]
+    if bad:
+        raise AuditViolation("; ".join(f"{e['adversary']} adversary at certified ε = {e['epsilon']:.4g}: ε lower bound "
+                                       f"{e['epsilon_lower_bound']:.4g} exceeds it" for e in bad)
+                             + " — a bug in DP training or accounting")
+    return out

@@ -1,0 +1,111 @@
+"""The DP sweep on the tiny model: one entry per adversary and ε with the fields results.json promises, the
+certified ε from dp-accounting, resume without retraining, a loud failure when ε_lb exceeds the certified ε, and
+bad input."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("opacus")
+
+from empirical.audit import dp_sweep  # noqa: E402
+from empirical.audit.canary import PROMPT, facts, make_canaries  # noqa: E402
+from empirical.audit.dp_sweep import AuditViolation, SweepConfig, run_sweep  # noqa: E402
+from empirical.benchmark.company import build_company  # noqa: E402
+from empirical.model.loading import build_tiny_model  # noqa: E402
+
+FIELDS = {"epsilon", "delta", "groups", "canaries", "adversary", "guesses", "correct", "epsilon_lower_bound",
+          "success", "success_interval", "advantage_lower", "advantage_upper", "verdict"}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    company = build_company(0)
+    corpus = [f for c in make_canaries(company, 6, seed=0) for f in facts(c.record)] + [PROMPT] * 3
+    corpus += [f for e in company.employees[:50] for f in facts(e)]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus, vocab_size=400, hidden=32, layers=1)
+
+
+@pytest.fixture(scope="module")
+def cfg(tiny) -> SweepConfig:
+    return SweepConfig(epsilons=(None, 2.0), delta=1e-3, canaries=6, employees=4, epochs=2, batch_size=4, lora_r=4,
+                       learning_rate=1e-2, model=str(tiny), quantize=False)
+
+
+@pytest.fixture(scope="module")
+def swept(cfg, tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep")
+    return root, run_sweep(cfg, root, log=lambda s: None)
+
+
+def test_entries(cfg, swept):
+    from dp_accounting import pld
+    from dp_accounting.dp_event import GaussianDpEvent, PoissonSampledDpEvent, SelfComposedDpEvent
+
+    root, out = swept
+    entries = out["dp_audit"]
+    assert [(e["epsilon"] is None, e["adversary"]) for e in entries] == [(True, "ai"), (True, "sa"), (False, "ai"),
+                                                                        (False, "sa")]
+    for e in entries:
+        assert FIELDS <= set(e)
+        assert e["canaries"] == 6 and e["groups"] == 7 and e["delta"] == 1e-3
+        assert 0 <= e["correct"] <= e["guesses"] <= 6
+        assert e["guesses"] in cfg.candidates()
+    dp = json.loads((root / "eps-2" / "adapter" / "sensaware_finetune.json").read_text())["dp"]
+    acc = pld.PLDAccountant(pld.pld_privacy_accountant.NeighborRel.REPLACE_ONE, value_discretization_interval=1e-4)
+    acc.compose(SelfComposedDpEvent(PoissonSampledDpEvent(dp["sampling_rate"], GaussianDpEvent(dp["noise_multiplier"])),
+                                    dp["steps"]))
+    eps = acc.get_epsilon(1e-3)
+    assert entries[2]["epsilon"] == pytest.approx(eps, rel=1e-6)
+    assert eps <= 2.0 + 1e-6 and eps == pytest.approx(2.0, rel=0.02)  # σ calibrated to the target
+    assert dp["sampling_rate"] == pytest.approx(4 / out["dp_sweep"]["rows"])
+    assert entries[2]["success_bound"] == pytest.approx(dp["sa_bound"]["success_bound"])
+    assert entries[0]["success_bound"] is None
+
+
+def test_resume_does_not_retrain(cfg, swept, monkeypatch):
+    root, out = swept
+
+    def boom(*a, **k):
+        raise AssertionError("retrained")
+
+    monkeypatch.setattr(dp_sweep, "train_one", boom)
+    assert run_sweep(cfg, root, log=lambda s: None)["dp_audit"] == out["dp_audit"]
+
+
+def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
+    """An accounting bug (the certified ε reported 20× too small) against an adversary that knows every value: the
+    one-run bound (6/6 right at G = 7: ε_lb ≈ 1.8) exceeds it and the sweep raises, after writing its entries."""
+    import shutil
+
+    root, _ = swept
+    shutil.copytree(root, tmp_path / "s")
+    for f in (tmp_path / "s").glob("eps-*/entries.json"):
+        f.unlink()
+    real = dp_sweep.train_one
+
+    def buggy(cfg, epsilon, rows, out):
+        summary = real(cfg, epsilon, rows, out)
+        if epsilon is not None:
+            summary["dp"]["epsilon"] = 0.1
+        return summary
+
+    truths = np.array([c.value for c in make_canaries(build_company(0), 6, seed=0)])
+    monkeypatch.setattr(dp_sweep, "train_one", buggy)
+    monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s: (truths, np.ones(6)))
+    with pytest.raises(AuditViolation, match="exceeds"):
+        run_sweep(cfg, tmp_path / "s", log=lambda s: None)
+    written = json.loads((tmp_path / "s" / "eps-2" / "entries.json").read_text())["entries"]
+    assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.5
+
+
+@pytest.mark.parametrize("change, match", [({"epsilons": (0.0,)}, "epsilons"), ({"epsilons": (float("inf"),)}, "epsilons"),
+                                           ({"delta": 1.0}, "delta"), ({"canaries": 0}, "canaries")])
+def test_bad_input(cfg, change, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        run_sweep(replace(cfg, **change), tmp_path)
+    assert not list(tmp_path.rglob("adapter_config.json"))
