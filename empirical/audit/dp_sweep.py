@@ -92,6 +92,9 @@ class SweepConfig:
 SWEEPS: dict[str, SweepConfig] = {
     "cpu": SweepConfig(),
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
+    # unit tests on the tiny model
+    "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, learning_rate=1e-2,
+                        quantize=False),
 }
 
 

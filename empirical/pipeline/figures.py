@@ -3,7 +3,8 @@
 Each figure is drawn only from its ``<figure>.json`` (written by :mod:`empirical.pipeline.summary`): no analysis is
 redone here. (a) η(ε, δ), the tight G-ary bound and the correlation floor; (b) the sandwich with exact LP optima;
 (c) ACCESS DENIED INC correctness by model with intervals beside the published values; (d) the audit's ε lower
-bounds, simulated and real; (e) sensitivity awareness against general ability. Each is written as PNG and PDF
+bounds, simulated and real; (e) sensitivity awareness against general ability; (f) the DP sweep: certified ε against
+the empirical ε lower bounds of a real fine-tuned model. Each is written as PNG and PDF
 (fixed metadata, so a redraw gives the same bytes) beside a copy of its data.
 """
 
@@ -153,13 +154,61 @@ def fig_tradeoff(data: dict, out: Path) -> list[Path]:
     return _save(fig, out, "e_tradeoff", data)
 
 
+def fig_dp(data: dict, out: Path) -> list[Path]:
+    """(f) left: certified ε against the one-run empirical ε lower bound of the AI and the SA adversary, with the
+    diagonal (a point above it would be a violation); the run without DP sits at the right edge. Right: measured
+    success (95% CP interval) against the privacy-profile bound, chance 1/G dotted."""
+    plt = _setup()
+    runs = data["runs"]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(2 * FIGSIZE[0], FIGSIZE[1]))
+    finite = [r["epsilon"] for r in runs if r["epsilon"] is not None]
+    right = max(finite + [1.0]) * 1.6
+    top = max([r["epsilon_lower_bound"] for r in runs] + finite + [1.0]) * 1.1
+    ax.plot([0, right], [0, right], "k:", lw=0.8, label="ε_lb = certified ε")
+    styles = {"ai": ("tab:red", "o", "AI adversary (likelihood ratio)"), "sa": ("tab:blue", "s", "SA adversary (chat)")}
+    for adv, (color, marker, label) in styles.items():
+        pts = [(right if r["epsilon"] is None else r["epsilon"], r["epsilon_lower_bound"]) for r in runs if r["adversary"] == adv]
+        if pts:
+            ax.plot(*zip(*pts), marker, color=color, ms=4, label=label, ls="none")
+    if any(r["epsilon"] is None for r in runs):
+        ax.axvline(right, color="0.7", lw=0.6)
+        ax.text(right, 0.02 * top, " no DP", rotation=90, va="bottom", ha="right", fontsize=6)
+    ax.set_xlim(0, right * 1.05)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("certified ε (DP-SGD, replace-one)")
+    ax.set_ylabel("empirical ε lower bound (one run, 95%)")
+    ax.legend(loc="upper left")
+    labels = []
+    for i, r in enumerate(runs):
+        color, marker, _ = styles.get(r["adversary"], ("k", "x", ""))
+        lo, hi = r["success_interval"]
+        bx.errorbar([i], [r["success"]], yerr=[[r["success"] - lo], [hi - r["success"]]], fmt=marker, color=color, ms=4,
+                    capsize=2)
+        if r["success_bound"] is not None:
+            bx.plot([i - 0.3, i + 0.3], [r["success_bound"]] * 2, "k-", lw=1)
+        labels.append(f"{'∞' if r['epsilon'] is None else format(r['target_epsilon'], 'g')}\n{r['adversary'].upper()}")
+    if runs:
+        bx.axhline(1 / runs[0]["groups"], color="0.5", ls=":", lw=0.8, label="chance 1/G")
+        bx.plot([], [], "k-", lw=1, label="privacy-profile bound")
+        bx.legend(loc="upper right")
+    else:
+        for a in (ax, bx):
+            a.text(0.5, 0.5, "no DP sweep in this run", ha="center", va="center", transform=a.transAxes)
+    bx.set_xticks(range(len(runs)))
+    bx.set_xticklabels(labels)
+    bx.set_ylim(0, 1)
+    bx.set_xlabel("target ε / adversary")
+    bx.set_ylabel("success on canaries")
+    return _save(fig, out, "f_dp", data)
+
+
 #: the fields each figure draws from
 FIELDS = {"a_bounds": {"epsilon", "eta", "tight_G5", "tight_G10", "tight_G50", "floor_age_bins_given_occupation"},
           "b_sandwich": {"epsilon", "floor", "upper", "lp_epsilon", "lp"},
           "c_benchmark": {"names", "correct", "low", "high", "recomputed"},
-          "d_audit": {"rows", "real_models", "ours"}, "e_tradeoff": {"models"}}
+          "d_audit": {"rows", "real_models", "ours"}, "e_tradeoff": {"models"}, "f_dp": {"runs"}}
 DRAW = {"a_bounds": fig_bounds, "b_sandwich": fig_sandwich, "c_benchmark": fig_benchmark, "d_audit": fig_audit,
-        "e_tradeoff": fig_tradeoff}
+        "e_tradeoff": fig_tradeoff, "f_dp": fig_dp}
 
 
 def read_figure_data(folder: str | Path) -> dict[str, dict]:

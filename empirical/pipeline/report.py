@@ -16,6 +16,8 @@ FIGURE_CAPTIONS = {
     "c_benchmark": "(c) ACCESS DENIED INC correctness by model (95% CP intervals), published values in grey.",
     "d_audit": "(d) Empirical ε lower bounds: simulated mechanisms against the true ε; real models (true ε unknown).",
     "e_tradeoff": "(e) Sensitivity awareness against general ability, before and after fine-tuning.",
+    "f_dp": "(f) DP fine-tuning with canaries: certified ε against the empirical ε lower bounds (AI and SA adversary), "
+            "and the measured success against the privacy-profile bound.",
 }
 
 
@@ -106,6 +108,31 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
                  f"{a['epsilon_lower_bound']:.3f}"] for name, a in results["llm_audit"].items()]
         out += [("h", 2, "Leakage audit on neighbouring inputs (SA game)"),
                 ("table", ["model", "attribute", "G", "queries", "success", "advantage lower (95%)", "ε lower bound"], rows)]
+    if results.get("dp_audit"):
+        sweep = results.get("dp_sweep", {})
+        sc = sweep.get("config", {})
+        secs = sweep.get("seconds", {})
+        rows = []
+        for e in results["dp_audit"]:
+            tag = "eps-inf" if e["epsilon"] is None else f"eps-{e['target_epsilon']:g}"
+            t = secs.get(tag, {})
+            lo, hi = e["success_interval"]
+            rows.append(["no DP" if e["epsilon"] is None else f"{e['epsilon']:.3f}",
+                         "—" if e.get("noise_multiplier") is None else f"{e['noise_multiplier']:.3f}", str(e.get("steps", "")),
+                         e["adversary"].upper(), f"{e['correct']}/{e['guesses']}", f"{e['success']:.3f} [{lo:.3f}, {hi:.3f}]",
+                         "—" if e["success_bound"] is None else f"{e['success_bound']:.3f}",
+                         f"{e['epsilon_lower_bound']:.3f}", e["verdict"],
+                         f"{t.get('train', 0):.0f} + {t.get('audit', 0):.0f}" if t else ""])
+        out += [("h", 2, "DP fine-tuning audited with canaries"),
+                ("p", f"{sc.get('canaries')} canary employees with a uniformly drawn marital status (G = 7), each written "
+                      f"{sc.get('repeats')} time(s) beside {sc.get('employees')} company records ({sweep.get('rows')} training "
+                      f"rows); LoRA r {sc.get('lora_r')}, {sc.get('epochs')} epochs, batch {sc.get('batch_size')}, δ = "
+                      f"{sc.get('delta')}. The AI adversary ranks the G values by the fine-tuned model's likelihood over the "
+                      "base model's; the SA adversary asks in the chat as an unauthorised colleague. ε lower bound: the "
+                      "one-run audit on the most confident guesses (95%); 'violated' would mean a bug in training or "
+                      "accounting."),
+                ("table", ["certified ε", "σ", "steps", "adversary", "right / guesses", "success [95% CI]", "success bound",
+                           "ε lower bound", "verdict", "seconds (train + audit)"], rows)]
     if results.get("bounds"):
         rows = [[f"{b['epsilon']:g}", f"{b['delta']:g}", str(b["groups"]), f"{b['tv_bound']:.6f}", f"{b['advantage_bound']:.6f}",
                  f"{b['success_bound']:.6f}"] for b in results["bounds"]]

@@ -20,9 +20,10 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from empirical.audit.dp_sweep import SWEEPS, run_sweep
 from empirical.audit.llm import audit_llm
 from empirical.audit.recorded import audit_recorded
 from empirical.benchmark.company import build_company, read_company, write_company
@@ -63,13 +64,18 @@ class RunConfig:
     epsilons: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 4.0)
     deltas: tuple[float, ...] = (0.0, 1e-5, 1e-2)
     groups: tuple[int, ...] = (2, 5, 10)
+    dp_sweep: str = "cpu"  # the canary sweep (empirical.audit.dp_sweep.SWEEPS; "" = none)
+    only: tuple[str, ...] = ()  # the stages to run (empty = all)
 
 
 PRESETS: dict[str, RunConfig] = {
     "cpu-demo": RunConfig(),
     "paper": RunConfig(name="paper", style="full", model="Qwen/Qwen3-8B", finetune_preset="paper", eval_per_block=0,
                        test_questionnaire_seeds=(0, 1, 2), eval_max_new_tokens=64,
-                       audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag"),
+                       audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag",
+                       dp_sweep=""),  # the canary sweep's sizes are measured for the embedded model only
+    # the full DP sweep (ε = ∞, 8, 2, 0.5) on the embedded model, without the benchmark's stages
+    "dp-sweep": RunConfig(name="dp-sweep", dp_sweep="dp-sweep", only=("bounds", "dp_audit", "analysis", "figures")),
 }
 
 ADAPTER = "adapter"
@@ -241,6 +247,15 @@ def _recorded_audit(ctx: Context) -> dict:
     return {"recorded_audit": audit_recorded(rows)}
 
 
+def _dp_audit(ctx: Context) -> dict:
+    c = ctx.config
+    if not c.dp_sweep:
+        return {}
+    if c.dp_sweep not in SWEEPS:
+        raise ValueError(f"`dp_sweep` must be one of {', '.join(sorted(SWEEPS))} or empty. Found {c.dp_sweep!r}.")
+    return run_sweep(replace(SWEEPS[c.dp_sweep], model=c.model), ctx.path("dp"))
+
+
 def _analysis(ctx: Context) -> dict:
     summary = run_summary(collect(ctx, upto="analysis"))
     with atomic_write(ctx.path("summary.json")) as fh:
@@ -286,12 +301,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("audit_tuned", _llm_audit("fine-tuned"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           inputs=lambda c: (ADAPTER,), model="fine-tuned"),
     Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
+    Stage("dp_audit", _dp_audit, (*_MODEL_KEYS, "dp_sweep"), outputs=lambda c: ("dp",), model="train"),
     Stage("analysis", _analysis, ("name", "model"),
           inputs=lambda c: tuple(f"{n}.json" for n in _MODEL_RESULTS), outputs=lambda c: ("summary.json", "figure_data")),
     Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),
 )
 #: the stages whose results the run summary (and so the figures) shows
-_MODEL_RESULTS = ("eval_base", "capability_base", "audit_base", "eval_tuned", "capability_tuned", "audit_tuned")
+_MODEL_RESULTS = ("eval_base", "capability_base", "audit_base", "eval_tuned", "capability_tuned", "audit_tuned", "dp_audit")
 
 
 def collect(ctx: Context, upto: str = "") -> dict:
@@ -321,8 +337,12 @@ def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], N
     root.mkdir(parents=True, exist_ok=True)
     ctx = Context(config, root)
     train = has_train_extra()
-    n = len(STAGES)
-    for i, stage in enumerate(STAGES, 1):
+    unknown = sorted(set(config.only) - {s.name for s in STAGES})
+    if unknown:
+        raise ValueError(f"`only` names unknown stages {', '.join(unknown)}; stages: {', '.join(s.name for s in STAGES)}")
+    stages = [s for s in STAGES if not config.only or s.name in config.only]
+    n = len(stages)
+    for i, stage in enumerate(stages, 1):
         key = stage.key(config, root)
         marker = root / f"{stage.name}.done.json"
         outputs = [f"{stage.name}.json", *stage.outputs(config)]

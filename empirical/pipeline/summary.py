@@ -3,7 +3,7 @@
 :func:`run_summary` extracts from a ``sensaware run``'s results what the figures need about our models;
 :func:`figure_data` computes every analysis the figures draw — bounds curves and the correlation floor (a), the
 sandwich with exact LP optima (b), benchmark correctness with intervals (c), the audit's validation on simulated
-mechanisms and the ε lower bounds of real models (d), and the SA/capability trade-off (e) — and
+mechanisms and the ε lower bounds of real models (d), the SA/capability trade-off (e) and the DP sweep (f) — and
 :func:`write_figure_data` writes one JSON per figure, which :mod:`empirical.pipeline.figures` only draws.
 """
 
@@ -33,7 +33,7 @@ OURS = {"base": "eval_base", "fine-tuned": "eval_tuned"}
 #: δ of the sandwich figure (b)
 SANDWICH_DELTA = 0.01
 #: the figures, in order: file stem → what it shows
-FIGURES = ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff")
+FIGURES = ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff", "f_dp")
 
 
 def bundled_summary() -> dict:
@@ -60,7 +60,10 @@ def run_summary(results: dict) -> dict:
         if aud:
             m["audit"] = {k: aud[k] for k in ("attribute", "groups", "queries", "correct", "epsilon_lower_bound")}
         models[key] = m
-    return {"run": cfg["name"], "model": cfg["model"], "models": models}
+    out = {"run": cfg["name"], "model": cfg["model"], "models": models}
+    if results.get("dp_audit"):
+        out["dp_audit"] = results["dp_audit"]
+    return out
 
 
 def bounds_data() -> dict:
@@ -151,12 +154,24 @@ def tradeoff_data(summary: dict | None = None) -> dict:
     return data
 
 
+def dp_data(summary: dict | None = None) -> dict:
+    """(f) the DP sweep: per training run (certified ε, None without DP) and adversary, the one-run ε lower bound,
+    and the measured success (95% CP interval) beside the privacy-profile bound on it."""
+    runs = []
+    for e in (summary or {}).get("dp_audit", []):
+        runs.append({k: e.get(k) for k in ("adversary", "epsilon", "target_epsilon", "epsilon_lower_bound", "success",
+                                           "success_interval", "success_bound", "guesses", "correct", "canaries",
+                                           "groups", "delta")})
+    return {"runs": runs}
+
+
 def figure_data(summary: dict | None = None, extra_runs: dict[str, str] | None = None) -> dict[str, dict]:
     """Every figure's data; ``summary`` defaults to the bundled summary of our cpu-demo run."""
     summary = bundled_summary() if summary is None else summary
     rows = recorded_rows()
     return {"a_bounds": bounds_data(), "b_sandwich": sandwich_data(), "c_benchmark": benchmark_data(summary, extra_runs, rows),
-            "d_audit": audit_data(summary, rows=rows), "e_tradeoff": tradeoff_data(summary)}
+            "d_audit": audit_data(summary, rows=rows), "e_tradeoff": tradeoff_data(summary),
+            "f_dp": dp_data(summary)}
 
 
 def write_figure_data(data: dict[str, dict], out: str | Path) -> list[Path]:

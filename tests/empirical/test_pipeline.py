@@ -33,7 +33,7 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     gpt = res["reference_models"]["GPT-4o"]["correct"]
     assert f"| GPT-4o | {100 * gpt['rate']:.2f} |" in report and "70.11" in report
     html = (root / "report.html").read_text()
-    assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == 5
+    assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == 6
     assert "Headline" not in report  # no model stages, no headline table
 
     called: list[str] = []
@@ -60,6 +60,25 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     (root / "figures" / "a_bounds.png").unlink()  # a missing output reruns its stage
     pipeline.run(replace(cfg, epsilons=(2.0,)), tmp_path, log=logs.append)
     assert called == ["figures"] and (root / "figures" / "a_bounds.png").is_file()
+
+
+def test_dp_sweep_preset_runs_only_its_stages(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: True)
+    seen = []
+    monkeypatch.setattr(pipeline, "run_sweep", lambda cfg, root: seen.append(cfg) or {"dp_audit": [], "dp_sweep": {}})
+    called: list[str] = []
+    _spy(monkeypatch, called)
+    cfg = replace(pipeline.PRESETS["dp-sweep"], epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+    pipeline.run(cfg, tmp_path, log=lambda m: None)
+    assert called == ["bounds", "dp_audit", "analysis", "figures"]
+    assert [c.epsilons for c in seen] == [(None, 8.0, 2.0, 0.5)] and seen[0].model == cfg.model
+    assert (tmp_path / "dp-sweep" / "figures" / "f_dp.png").is_file()
+    with pytest.raises(ValueError, match="unknown stages nope"):
+        pipeline.run(replace(cfg, only=("nope",)), tmp_path, log=lambda m: None)
+    with pytest.raises(ValueError, match="dp_sweep"):
+        pipeline.run(replace(cfg, dp_sweep="huge", name="x"), tmp_path, log=lambda m: None)
 
 
 def test_stage_specs_are_consistent():

@@ -218,7 +218,8 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     from empirical.pipeline.report import headline_rows
 
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
-                  audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+                  audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,),
+                  dp_sweep="tiny")
     loads: list = []
     real_load = pipeline.load
     monkeypatch.setattr(pipeline, "load", lambda model, adapter=None, **kw: loads.append(adapter) or real_load(model, adapter, **kw))
@@ -259,7 +260,12 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     c = saved["eval_tuned"]["scores"]["correct"]
     assert f"{100 * c['k'] / c['n']:.2f}" in report
     assert "Paired on the same queries (exact McNemar, n = 14)" in report and "Leakage audit" in report
-    assert html.count("data:image/png;base64,") == 5 and "e_tradeoff" not in html  # inline, not linked
+    assert html.count("data:image/png;base64,") == 6 and "e_tradeoff" not in html  # inline, not linked
+    # the DP sweep: ε = ∞ and 2, each audited by both adversaries, in results.json, the report and figure (f)
+    assert [(e["epsilon"] is None, e["adversary"]) for e in saved["dp_audit"]] == [(True, "ai"), (True, "sa"), (False, "ai"),
+                                                                                 (False, "sa")]
+    assert "DP fine-tuning audited with canaries" in report and f"{saved['dp_audit'][2]['epsilon']:.3f}" in report
+    assert len(json.loads((root / "figure_data" / "f_dp.json").read_text())["runs"]) == 4
     assert (root / "figures" / "e_tradeoff.png").is_file()
     assert json.loads((root / "figures" / "e_tradeoff.json").read_text())["models"][1]["capability"] == saved["capability"][
         "fine-tuned"]["score"]
