@@ -48,14 +48,15 @@ class SweepConfig:
 
     epsilons: tuple[float | None, ...] = (None, 2.0)
     delta: float = 1e-5
-    canaries: int = 100
+    canaries: int = 48
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
-    employees: int = 50  # company records written beside the canaries
-    epochs: float = 8.0
+    employees: int = 16  # company records written beside the canaries (two facts each)
+    epochs: float = 10.0
     batch_size: int = 16
-    learning_rate: float = 2e-3
+    learning_rate: float = 5e-3
     max_grad_norm: float = 1.0
     lora_r: int = 16
+    lora_layers: int = 8  # LoRA on the last 8 layers: the backward pass stops there (a 2-core CPU budget)
     model: str = "embedded:smollm2-135m-instruct"
     quantize: bool = True
     company_seed: int = 0
@@ -68,7 +69,7 @@ class SweepConfig:
                 raise ValueError(f"`epsilons` must hold finite numbers > 0 or None (no DP). Found {e!r}.")
         if not 0 < self.delta < 1:
             raise ValueError(f"`delta` must lie in (0, 1). Found {self.delta!r}.")
-        for k in ("canaries", "repeats", "batch_size", "lora_r"):
+        for k in ("canaries", "repeats", "batch_size", "lora_r", "lora_layers"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"`{k}` must be an integer >= 1. Found {v!r}.")
@@ -78,7 +79,8 @@ class SweepConfig:
     def training(self) -> FinetuneConfig:
         """The LoRA recipe of every run of the sweep (loss on the reply: the fact statement)."""
         return FinetuneConfig(model=self.model, quantize=self.quantize, lora_r=self.lora_r, lora_alpha=self.lora_r,
-                              learning_rate=self.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=2,
+                              lora_layers=self.lora_layers, learning_rate=self.learning_rate,
+                              lr_scheduler_type="constant_with_warmup", warmup_steps=2,
                               per_device_train_batch_size=self.batch_size, gradient_accumulation_steps=1,
                               num_train_epochs=self.epochs, max_length=256, completion_only_loss=True, style="compact",
                               save_steps=10_000, logging_steps=10, gradient_checkpointing=False, seed=3407 + self.seed)
@@ -93,8 +95,8 @@ SWEEPS: dict[str, SweepConfig] = {
     "cpu": SweepConfig(),
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
     # unit tests on the tiny model
-    "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, learning_rate=1e-2,
-                        quantize=False),
+    "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, lora_layers=1,
+                        learning_rate=1e-2, quantize=False),
 }
 
 
@@ -157,7 +159,8 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     root.mkdir(parents=True, exist_ok=True)
     company = build_company(cfg.company_seed)
     canaries = make_canaries(company, cfg.canaries, cfg.seed)
-    rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed)
+    rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
+                         canary_facts="sensitive")
     ref_path = root / "reference_scores.npy"
     if ref_path.is_file():
         reference = np.load(ref_path)

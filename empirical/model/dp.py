@@ -241,7 +241,7 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
     if too_long:
         raise ValueError(f"{too_long} of {len(rows)} examples are longer than `max_length` = {cfg.max_length} tokens")
     set_seed(cfg.seed)
-    model = get_peft_model(model, lora_config(cfg))
+    model = get_peft_model(model, lora_config(cfg, model))
     trainable, total = model.get_nb_trainable_parameters()
     model.train()
     gsm = wrap(model)

@@ -33,6 +33,7 @@ class FinetuneConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.0
     target_modules: tuple[str, ...] = LORA_TARGETS
+    lora_layers: int = 0  # LoRA on the last N transformer layers only (0 = all): the backward pass stops below them
     learning_rate: float = 2e-5
     lr_scheduler_type: str = "linear"
     warmup_steps: int = 5
@@ -81,6 +82,8 @@ class FinetuneConfig:
         return cfg
 
     def validate(self) -> None:
+        if self.lora_layers < 0:
+            raise ValueError(f"`lora_layers` must be >= 0 (0 = every layer). Found {self.lora_layers!r}.")
         for k in ("lora_r", "lora_alpha", "per_device_train_batch_size", "gradient_accumulation_steps", "max_length"):
             if getattr(self, k) < 1:
                 raise ValueError(f"`{k}` must be >= 1. Found {getattr(self, k)!r}.")
@@ -159,11 +162,18 @@ def _optim(cfg: FinetuneConfig) -> str:
     return "adamw_bnb_8bit" if torch.cuda.is_available() else "adamw_torch"
 
 
-def lora_config(cfg: FinetuneConfig):
+def lora_config(cfg: FinetuneConfig, model=None):
+    """peft's LoraConfig of the recipe; with ``lora_layers`` N > 0 on the last N of ``model``'s layers only."""
     from peft import LoraConfig
 
+    layers = None
+    if cfg.lora_layers:
+        total = model.config.num_hidden_layers
+        if cfg.lora_layers > total:
+            raise ValueError(f"`lora_layers` must be at most the model's {total} layers. Found {cfg.lora_layers}.")
+        layers = list(range(total - cfg.lora_layers, total))
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
-                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
+                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", layers_to_transform=layers)
 
 
 def tokenize_examples(rows: list[dict], tok, completion_only: bool) -> list[dict]:
@@ -233,7 +243,7 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
     from transformers import set_seed
 
     set_seed(cfg.seed)  # the LoRA initialisation is random: seed it so runs (and resumed runs) are reproducible
-    model = get_peft_model(model, lora_config(cfg))
+    model = get_peft_model(model, lora_config(cfg, model))
     trainable, total = model.get_nb_trainable_parameters()
     args = TrainingArguments(
         output_dir=str(ckpt_dir), learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type,

@@ -32,7 +32,7 @@ def tiny(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cfg(tiny) -> SweepConfig:
-    return SweepConfig(epsilons=(None, 2.0), delta=1e-3, canaries=6, employees=4, epochs=2, batch_size=4, lora_r=4,
+    return SweepConfig(epsilons=(None, 2.0), delta=1e-3, canaries=6, employees=4, epochs=2, batch_size=4, lora_r=4, lora_layers=1,
                        learning_rate=1e-2, model=str(tiny), quantize=False)
 
 

@@ -62,6 +62,16 @@ def test_lora_placement_and_count(tiny):
             assert "lora_A" in parts or "lora_B" in parts, n  # only LoRA matrices train
             projections.add(parts[parts.index("lora_A" if "lora_A" in parts else "lora_B") - 1])
     assert projections == set(cfg.target_modules)
+    # lora_layers = 1: the same adapters on the last layer only (a closed-form count), and more layers than the model is refused
+    from dataclasses import replace
+
+    model, _ = load_model(str(tiny), quantize=False)
+    last = get_peft_model(model, lora_config(replace(cfg, lora_layers=1), model))
+    assert last.get_nb_trainable_parameters()[0] == per_layer
+    assert {n.split(".layers.")[1].split(".")[0] for n, p in last.named_parameters() if p.requires_grad} == {
+        str(c.num_hidden_layers - 1)}
+    with pytest.raises(ValueError, match="lora_layers"):
+        lora_config(replace(cfg, lora_layers=c.num_hidden_layers + 1), model)
 
 
 def test_loss_decreases_after_generate_in_4bit(tiny):
