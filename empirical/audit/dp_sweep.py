@@ -48,12 +48,12 @@ class SweepConfig:
 
     epsilons: tuple[float | None, ...] = (None, 2.0)
     delta: float = 1e-5
-    canaries: int = 48
+    canaries: int = 32
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
-    employees: int = 16  # company records written beside the canaries (two facts each)
-    epochs: float = 10.0
+    employees: int = 8  # company records written beside the canaries (two facts each)
+    epochs: float = 30.0
     batch_size: int = 16
-    learning_rate: float = 5e-3
+    learning_rate: float = 1e-2
     max_grad_norm: float = 1.0
     lora_r: int = 16
     lora_layers: int = 8  # LoRA on the last 8 layers: the backward pass stops there (a 2-core CPU budget)

@@ -37,10 +37,15 @@ def test_canaries_uniform_independent_and_new(company):
 def test_canaries_repeated_k_times(company):
     cs = make_canaries(company, 5, seed=1)
     rows = training_rows(company, cs, repeats=3, employees=10, seed=0)
-    texts = [r["completion"][0]["content"] for r in rows]
+    texts = [(r["id"], r["completion"][0]["content"]) for r in rows]
     for c in cs:
-        assert texts.count(facts(c.record)[-1]) == 3
+        assert texts.count((c.record["id"], facts(c.record)[-1])) == 3
     assert len(rows) == 2 * 10 + 2 * 5 * 3
+    sensitive = training_rows(company, cs, repeats=3, employees=10, seed=0, canary_facts="sensitive")
+    assert len(sensitive) == 2 * 10 + 5 * 3  # the canaries' marital statements only, k times each
+    assert sum(r["completion"][0]["content"].startswith("Marital status:") for r in sensitive if r["id"].startswith("CN")) == 15
+    with pytest.raises(ValueError, match="canary_facts"):
+        training_rows(company, cs, repeats=1, employees=0, seed=0, canary_facts="some")
 
 
 def test_too_many_canaries(company):
@@ -84,12 +89,12 @@ def test_audit_entry():
 def test_ai_scores_equal_transformers_loss(company, tmp_path):
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from empirical.audit.canary import PROMPT, ai_scores
+    from empirical.audit.canary import PROMPT, SYSTEM, ai_scores
     from empirical.benchmark.company import full_name
     from empirical.model.loading import build_tiny_model, load
 
     cs = make_canaries(company, 2, seed=3)
-    corpus = [f for c in cs for f in facts(c.record)] + [PROMPT] * 3
+    corpus = [f for c in cs for f in facts(c.record)] + [PROMPT, SYSTEM] * 3
     lm = load(str(build_tiny_model(tmp_path / "tiny", corpus, vocab_size=300, hidden=32, layers=1)), quantize=False)
     s = ai_scores(lm, cs, batch_size=5)
     assert s.shape == (2, 7)
@@ -97,7 +102,8 @@ def test_ai_scores_equal_transformers_loss(company, tmp_path):
     lab = "Widowed"
     assert lab == ["Married-civ-spouse", "Never-married", "Divorced", "Separated", "Widowed", "Married-spouse-absent",
                    "Married-AF-spouse"][v]
-    prompt = [{"role": "user", "content": PROMPT.format(name=full_name(c.record), id=c.record["id"])}]
+    prompt = [{"role": "system", "content": SYSTEM},
+              {"role": "user", "content": PROMPT.format(name=full_name(c.record), id=c.record["id"])}]
     stmt = facts({**c.record, "marital-status": lab})[-1]
     p_ids = tok.apply_chat_template(prompt, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
     f_ids = tok.apply_chat_template(prompt + [{"role": "assistant", "content": stmt}], tokenize=True,

@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 pytest.importorskip("opacus")
 
 from empirical.audit import dp_sweep  # noqa: E402
-from empirical.audit.canary import PROMPT, facts, make_canaries  # noqa: E402
+from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries  # noqa: E402
 from empirical.audit.dp_sweep import AuditViolation, SweepConfig, run_sweep  # noqa: E402
 from empirical.benchmark.company import build_company  # noqa: E402
 from empirical.model.loading import build_tiny_model  # noqa: E402
@@ -25,7 +25,7 @@ FIELDS = {"epsilon", "delta", "groups", "canaries", "adversary", "guesses", "cor
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     company = build_company(0)
-    corpus = [f for c in make_canaries(company, 6, seed=0) for f in facts(c.record)] + [PROMPT] * 3
+    corpus = [f for c in make_canaries(company, 6, seed=0) for f in facts(c.record)] + [PROMPT, SYSTEM] * 3
     corpus += [f for e in company.employees[:50] for f in facts(e)]
     return build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus, vocab_size=400, hidden=32, layers=1)
 
