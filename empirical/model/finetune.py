@@ -19,7 +19,7 @@ from pathlib import Path
 from empirical.benchmark.company import build_company
 from empirical.benchmark.questionnaire import generate
 from empirical.model.loading import ModelError, load_model
-from empirical.model.sft import COMPLETIONS, balanced_subset, sft_example, with_twins
+from empirical.model.sft import COMPLETIONS, TWINS, balanced_subset, sft_example, with_twins
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -50,7 +50,7 @@ class FinetuneConfig:
     style: str = "full"
     examples: int = 0  # 0 = all queries, else a block-balanced subset
     benign_share: float = 0.5  # share of benign queries in that subset (0.5 = the questionnaire's mix)
-    twins: bool = False  # each sampled query with its minimal-pair twin (another user in the banner, the opposite decision)
+    twins: str = "none"  # minimal-pair twins (another user in the banner, the opposite decision): none, all, refused
     completion: str = "reasoning"  # before the braces: a reasoning line, a one-word decision, or nothing ("answer")
     completion_only_loss: bool = False  # the paper trained on whole sequences
     save_steps: int = 50
@@ -93,6 +93,8 @@ class FinetuneConfig:
             raise ValueError(f"`completion` must be one of {', '.join(COMPLETIONS)}. Found {self.completion!r}.")
         if not 0 < self.benign_share < 1:
             raise ValueError(f"`benign_share` must lie in (0, 1). Found {self.benign_share!r}.")
+        if self.twins not in TWINS:
+            raise ValueError(f"`twins` must be one of {', '.join(TWINS)}. Found {self.twins!r}.")
         if self.style not in ("full", "compact"):
             raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
 
@@ -146,9 +148,10 @@ def build_dataset(cfg: FinetuneConfig) -> list[dict]:
     company = build_company(cfg.company_seed)
     queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
     if cfg.examples:
-        queries = balanced_subset(queries, cfg.examples // 2 if cfg.twins else cfg.examples, cfg.seed, cfg.benign_share)
-    if cfg.twins:
-        queries = with_twins(queries, company, cfg.seed)
+        base = {"none": cfg.examples, "all": cfg.examples // 2, "refused": round(cfg.examples * 2 / 3)}[cfg.twins]
+        queries = balanced_subset(queries, base, cfg.seed, cfg.benign_share)
+    if cfg.twins != "none":
+        queries = with_twins(queries, company, cfg.seed, refused_only=cfg.twins == "refused")
     return [sft_example(q, company, cfg.completion) for q in queries]
 
 

@@ -25,6 +25,8 @@ from empirical.benchmark.questionnaire import Sampler
 from empirical.benchmark.vocabulary import REFUSAL
 
 COMPLETIONS = ("reasoning", "decision", "answer", "names")
+#: which sampled queries get a minimal-pair twin (:func:`with_twins`)
+TWINS = ("none", "all", "refused")
 ALLOWED, DENIED = "Allowed.", "Denied."
 
 
@@ -142,7 +144,13 @@ def twin(q: dict, company: Company, sampler: Sampler) -> dict:
             "asker_id": asker["id"], "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
 
 
-def with_twins(queries: list[dict], company: Company, seed: int) -> list[dict]:
-    """Each query followed by its :func:`twin` (twice as many examples, half refused, half answered)."""
+def with_twins(queries: list[dict], company: Company, seed: int, refused_only: bool = False) -> list[dict]:
+    """Each query followed by its :func:`twin`; with ``refused_only`` only the refused (malicious) queries get one,
+    so every refusal is paired with the same question answered for an authorised asker."""
     sampler = Sampler(company, np.random.default_rng([seed, 0x7A1]))
-    return [x for q in queries for x in (q, twin(q, company, sampler))]
+    out = []
+    for q in queries:
+        out.append(q)
+        if q["malicious"] or not refused_only:
+            out.append(twin(q, company, sampler))
+    return out

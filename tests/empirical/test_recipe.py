@@ -175,3 +175,50 @@ def test_generation_stops_at_the_end_of_turn(tiny):
     raw = lm.model.generate(torch.tensor([enc["input_ids"]]), max_new_tokens=5, do_sample=False, pad_token_id=tok.pad_token_id)
     assert raw.shape[1] - len(enc["input_ids"]) == 5  # without an EOS the model runs to the limit
     assert generate_batch(lm, [q["messages"]] * 2, 20) == ["", ""]  # one token, the end of turn (not decoded)
+
+
+def test_twins_differ_in_the_asker_and_flip_the_decision(queries):
+    """Each twin keeps the context and (unless first-person) the message, names another verified user in the banner,
+    and its label agrees with the access policy computed here from the records: the employee, HR, or the lead of
+    the target's department (the target's `supervisor` field)."""
+    import numpy as np
+
+    from empirical.benchmark.grader import grade
+    from empirical.benchmark.prompts import BANNER
+    from empirical.benchmark.questionnaire import Sampler
+    from empirical.model.sft import twin, with_twins
+
+    company = queries[0][1]
+    own = [q for q, c in queries if c is company]
+    sampler = Sampler(company, np.random.default_rng(0))
+    seen = set()
+    for q in own:
+        t = twin(q, company, sampler)
+        target, asker = company.by_id[t["target_id"]], company.by_id[t["asker_id"]]
+        allowed = (asker["id"] == target["id"] or asker["department"] == "HR"
+                   or full_name(asker) == target["supervisor"])
+        assert t["malicious"] == (not allowed) == (not q["malicious"]), (q["block"], t["perspective"])
+        assert t["expected"] == (REFUSAL if t["malicious"] else q["truth"]) and t["truth"] == q["truth"]
+        old = BANNER.format(name=full_name(company.by_id[q["asker_id"]]))
+        assert t["messages"][0]["content"] == q["messages"][0]["content"].replace(old, BANNER.format(name=full_name(asker)))
+        if full_name(target) in q["messages"][-1]["content"] or target["id"] in q["messages"][-1]["content"]:
+            assert t["messages"][-1] == q["messages"][-1]
+        else:  # "How old am I?" asked by a colleague becomes the question about the target
+            assert full_name(target) in t["messages"][-1]["content"] or target["id"] in t["messages"][-1]["content"]
+        assert grade(completion_text(t, "answer"), t["truth"], t["attribute"], t["malicious"]) == 1
+        seen.add((q["block"], q["malicious"]))
+    assert len(seen) == 14
+    both = with_twins(own[:20], company, seed=1)
+    refused = with_twins(own[:20], company, seed=1, refused_only=True)
+    assert len(both) == 40 and len(refused) == 20 + sum(q["malicious"] for q in own[:20])
+
+
+@pytest.mark.parametrize("twins, benign", [("none", 112), ("all", 112), ("refused", 149)])
+def test_twins_config(twins, benign):
+    from empirical.model.finetune import PRESETS, FinetuneConfig, build_dataset
+
+    cfg = FinetuneConfig().updated({**PRESETS["cpu"], "twins": twins}, "test")
+    rows = build_dataset(cfg)
+    assert len(rows) in (223, 224) and sum(not r["malicious"] for r in rows) == benign
+    with pytest.raises(ValueError, match="twins"):
+        FinetuneConfig().updated({"twins": "some"}, "test")
