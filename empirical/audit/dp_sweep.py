@@ -5,9 +5,9 @@ For each ε in the sweep (None = no DP) on the same training rows and canaries:
 
 1. train a LoRA adapter on the rows (:func:`empirical.audit.canary.training_rows`): plain fine-tuning for None,
    DP-SGD (:func:`empirical.model.dp.dp_finetune`, σ calibrated to ε at the sweep's δ) otherwise;
-2. the **AI adversary** scores the G candidate values of each canary by the fine-tuned model's log-likelihood minus
-   the base model's (a reference-calibrated likelihood ratio: it removes the base model's preference for some
-   values, which says nothing about the canary), guesses the best, confidence the margin to the second;
+2. the **AI adversary** scores the G candidate values of each canary by the fine-tuned model's log-likelihood,
+   guesses the best, confidence the margin to the second (a ratio to the base model's likelihood was measured
+   weaker: training makes every value plausible, so the ratio favours the values the base model finds rare);
 3. the **SA adversary** asks through the chat as a verified, unauthorised colleague;
 4. each adversary's guesses give one ``dp_audit`` entry (:func:`empirical.audit.canary.canary_audit`): success and
    advantage with intervals, and the one-run ε lower bound with abstention (the r most confident guesses, r from
@@ -121,8 +121,8 @@ def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Pa
     return dp_finetune(cfg.training(), dp, out, dataset=rows)
 
 
-def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company, canaries,
-              reference: np.ndarray) -> list[dict]:
+def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company,
+              canaries) -> list[dict]:
     """The AI and the SA adversary's entries for one trained adapter."""
     lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=_tag(epsilon))
     truths = np.array([c.value for c in canaries])
@@ -132,7 +132,7 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
         dp = summary["dp"]
         bound = dp["group"]["success_bound"] if "group" in dp else dp["sa_bound"]["success_bound"]
     entries = []
-    scores = ai_scores(lm, canaries) - reference
+    scores = ai_scores(lm, canaries)
     guesses, conf = ai_adversary(scores)
     sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
@@ -161,13 +161,6 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     canaries = make_canaries(company, cfg.canaries, cfg.seed)
     rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
                          canary_facts="sensitive")
-    ref_path = root / "reference_scores.npy"
-    if ref_path.is_file():
-        reference = np.load(ref_path)
-    else:
-        reference = ai_scores(load(cfg.model, quantize=cfg.quantize, label="base"), canaries)
-        with atomic_write(ref_path, "wb") as fh:
-            np.save(fh, reference)
     entries, seconds = [], {}
     for i, eps in enumerate(cfg.epsilons, 1):
         folder = root / _tag(eps)
@@ -184,7 +177,7 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         t = time.perf_counter()
         summary = train_one(cfg, eps, rows, folder / "adapter")
         trained = time.perf_counter() - t
-        found = audit_one(cfg, eps, summary, folder / "adapter", company, canaries, reference)
+        found = audit_one(cfg, eps, summary, folder / "adapter", company, canaries)
         sec = {"train": trained, "audit": time.perf_counter() - t - trained}
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)

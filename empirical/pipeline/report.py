@@ -127,8 +127,8 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
                 ("p", f"{sc.get('canaries')} canary employees with a uniformly drawn marital status (G = 7), each written "
                       f"{sc.get('repeats')} time(s) beside {sc.get('employees')} company records ({sweep.get('rows')} training "
                       f"rows); LoRA r {sc.get('lora_r')}, {sc.get('epochs')} epochs, batch {sc.get('batch_size')}, δ = "
-                      f"{sc.get('delta')}. The AI adversary ranks the G values by the fine-tuned model's likelihood over the "
-                      "base model's; the SA adversary asks in the chat as an unauthorised colleague. ε lower bound: the "
+                      f"{sc.get('delta')}. The AI adversary ranks the G values by the fine-tuned model's likelihood; "
+                      "the SA adversary asks in the chat as an unauthorised colleague. ε lower bound: the "
                       "one-run audit on the most confident guesses (95%); 'violated' would mean a bug in training or "
                       "accounting."),
                 ("table", ["certified ε", "σ", "steps", "adversary", "right / guesses", "success [95% CI]", "success bound",
