@@ -51,7 +51,7 @@ class SweepConfig:
     canaries: int = 32
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
     employees: int = 8  # company records written beside the canaries (two facts each)
-    epochs: float = 30.0
+    epochs: float = 20.0
     batch_size: int = 16
     learning_rate: float = 1e-2
     max_grad_norm: float = 1.0

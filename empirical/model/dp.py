@@ -252,7 +252,9 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
     gen = torch.Generator().manual_seed(cfg.seed)
     collate = PadCollator(tok.pad_token_id)
     curve, sizes, clipped = [], [], 0
-    for step in range(1, steps + 1):
+    from tqdm.auto import tqdm
+
+    for step in tqdm(range(1, steps + 1), desc="DP-SGD", unit="step"):
         idx = torch.nonzero(torch.rand(len(feats), generator=gen) < q).flatten().tolist()
         batch = collate([feats[i] for i in idx]) if idx else None
         res = private_gradient(gsm, params, batch, max_grad_norm=dp.max_grad_norm,
