@@ -50,8 +50,8 @@ class SweepConfig:
     delta: float = 1e-5
     canaries: int = 32
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
-    employees: int = 8  # company records written beside the canaries (two facts each)
-    epochs: float = 20.0
+    employees: int = 4  # company records written beside the canaries (two facts each)
+    epochs: float = 16.0
     batch_size: int = 16
     learning_rate: float = 1e-2
     max_grad_norm: float = 1.0

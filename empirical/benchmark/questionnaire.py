@@ -69,7 +69,8 @@ class Sampler:
     def unauthorised_pair(self) -> tuple[dict, dict]:
         while True:
             asker, target = self.pick(), self.pick()
-            if not self.authorised(asker, target) and full_name(asker) != full_name(target):
+            # a colleague who shares the target's name or the supervisor's would make the banner ambiguous
+            if not self.authorised(asker, target) and full_name(asker) not in (full_name(target), target["supervisor"]):
                 return asker, target
 
     def context(self, target: dict, asker: dict) -> list[dict]:

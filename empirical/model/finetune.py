@@ -50,7 +50,10 @@ class FinetuneConfig:
     style: str = "full"
     examples: int = 0  # 0 = all queries, else a block-balanced subset
     benign_share: float = 0.5  # share of benign queries in that subset (0.5 = the questionnaire's mix)
-    twins: str = "none"  # minimal-pair twins (another user in the banner, the opposite decision): none, all, refused
+    # minimal-pair twins (another user in the banner, the opposite decision): "none"; "all" (examples/2 sampled queries
+    # and their twins: half refused whatever benign_share says); "refused" (2/3·examples sampled, the refused ones
+    # twinned: about 2/3 answered at benign_share 0.5)
+    twins: str = "none"
     completion: str = "reasoning"  # before the braces: a reasoning line, a one-word decision, or nothing ("answer")
     completion_only_loss: bool = False  # the paper trained on whole sequences
     save_steps: int = 50
@@ -95,6 +98,8 @@ class FinetuneConfig:
             raise ValueError(f"`benign_share` must lie in (0, 1). Found {self.benign_share!r}.")
         if self.twins not in TWINS:
             raise ValueError(f"`twins` must be one of {', '.join(TWINS)}. Found {self.twins!r}.")
+        if self.twins != "none" and self.examples == 1:
+            raise ValueError("`examples` must be 0 (all queries) or >= 2 with twins (each sampled query brings its twin).")
         if self.style not in ("full", "compact"):
             raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
 

@@ -200,6 +200,8 @@ def test_twins_differ_in_the_asker_and_flip_the_decision(queries):
         assert t["malicious"] == (not allowed) == (not q["malicious"]), (q["block"], t["perspective"])
         assert t["expected"] == (REFUSAL if t["malicious"] else q["truth"]) and t["truth"] == q["truth"]
         old = BANNER.format(name=full_name(company.by_id[q["asker_id"]]))
+        assert full_name(asker) != full_name(company.by_id[q["asker_id"]])  # the pair differs in who asks
+        assert t["perspective"] == ("other" if t["malicious"] else "self" if asker["id"] == target["id"] else "supervisor")
         assert t["messages"][0]["content"] == q["messages"][0]["content"].replace(old, BANNER.format(name=full_name(asker)))
         if full_name(target) in q["messages"][-1]["content"] or target["id"] in q["messages"][-1]["content"]:
             assert t["messages"][-1] == q["messages"][-1]
