@@ -11,11 +11,13 @@ For each ε in the sweep (None = no DP) on the same training rows and canaries:
 3. the **SA adversary** asks through the chat as a verified, unauthorised colleague;
 4. each adversary's guesses give one ``dp_audit`` entry (:func:`empirical.audit.canary.canary_audit`): success and
    advantage with intervals, and the one-run ε lower bound with abstention (the r most confident guesses, r from
-   a small stated candidate set, Bonferroni-corrected).
+   a small stated candidate set, Bonferroni-corrected); a DP run's entries at level 1 − (1 − level)/D for the D
+   DP entries of the sweep, so the sweep's chance of a false alarm stays ≤ 1 − level.
 
 A DP run whose ε lower bound exceeds its certified ε is a bug in training or accounting: :class:`AuditViolation`
-is raised after the entries are written. Each ε's adapter and entries live in their own folder, so an interrupted
-sweep resumes at the first ε without entries.
+is raised after the entries are written. Each ε's adapter (with the hash of the settings it was trained under) and
+entries live in their own folder, so an interrupted sweep resumes at the first ε without entries, and an adapter of
+other settings is retrained, never audited as this one. Every DP run's inputs are checked before any training.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -33,7 +36,7 @@ import numpy as np
 from empirical.audit.canary import ai_adversary, ai_scores, canary_audit, make_canaries, sa_adversary, training_rows
 from empirical.benchmark.company import Company, build_company
 from empirical.benchmark.files import atomic_write
-from empirical.model.dp import DpConfig, dp_finetune
+from empirical.model.dp import DpConfig, dp_finetune, plan
 from empirical.model.finetune import FinetuneConfig, finetune
 from empirical.model.loading import load
 
@@ -67,14 +70,19 @@ class SweepConfig:
         for e in self.epsilons:
             if e is not None and not (isinstance(e, (int, float)) and not isinstance(e, bool) and 0 < e < math.inf):
                 raise ValueError(f"`epsilons` must hold finite numbers > 0 or None (no DP). Found {e!r}.")
-        if not 0 < self.delta < 1:
-            raise ValueError(f"`delta` must lie in (0, 1). Found {self.delta!r}.")
+        if not self.epsilons or len(set(self.epsilons)) != len(self.epsilons):
+            raise ValueError(f"`epsilons` must be a non-empty list without repeats. Found {self.epsilons!r}.")
         for k in ("canaries", "repeats", "batch_size", "lora_r", "lora_layers"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"`{k}` must be an integer >= 1. Found {v!r}.")
-        if self.employees < 0 or not self.epochs > 0 or not 0 < self.learning_rate < 1:
-            raise ValueError("`employees` must be >= 0, `epochs` > 0 and `learning_rate` in (0, 1).")
+        if isinstance(self.employees, bool) or not isinstance(self.employees, int) or self.employees < 0:
+            raise ValueError(f"`employees` must be an integer >= 0. Found {self.employees!r}.")
+        for k, lo, hi in (("delta", 0, 1), ("learning_rate", 0, 1), ("level", 0, 1), ("epochs", 0, math.inf),
+                          ("max_grad_norm", 0, math.inf)):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo < v < hi:
+                raise ValueError(f"`{k}` must be a number in ({lo}, {hi}). Found {v!r}.")
 
     def training(self) -> FinetuneConfig:
         """The LoRA recipe of every run of the sweep (loss on the reply: the fact statement)."""
@@ -104,9 +112,15 @@ def _tag(epsilon: float | None) -> str:
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
-def _key(cfg: SweepConfig, epsilon: float | None) -> str:
-    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon}
+def _key(cfg: SweepConfig, epsilon: float | None, *, training: bool = False) -> str:
+    """What one ε's results depend on (``training``: what its adapter depends on, the audit's level aside)."""
+    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon} | ({"level": None} if training else {})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+def _dp_config(cfg: SweepConfig, epsilon: float) -> DpConfig:
+    return DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
+                    group_size=cfg.repeats)
 
 
 def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Path) -> dict:
@@ -115,14 +129,12 @@ def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Pa
     if done.is_file():
         return json.loads(done.read_text(encoding="utf-8"))
     if epsilon is None:
-        return finetune(cfg.training(), out, dataset=rows)
-    dp = DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
-                  group_size=cfg.repeats)
-    return dp_finetune(cfg.training(), dp, out, dataset=rows)
+        return finetune(cfg.training(), out, dataset=rows, resume=False)
+    return dp_finetune(cfg.training(), _dp_config(cfg, epsilon), out, dataset=rows)
 
 
 def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company,
-              canaries) -> list[dict]:
+              canaries, level: float | None = None) -> list[dict]:
     """The AI and the SA adversary's entries for one trained adapter."""
     lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=_tag(epsilon))
     truths = np.array([c.value for c in canaries])
@@ -137,7 +149,8 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
         e = canary_audit(name, g, c, truths, delta=cfg.delta, epsilon=certified, group_size=cfg.repeats,
-                         level=cfg.level, candidates=cfg.candidates())
+                         level=level or cfg.level, candidates=cfg.candidates())
+        e["level"] = level or cfg.level
         e["target_epsilon"] = epsilon
         e["success_bound"] = bound
         if name == "sa":
@@ -161,6 +174,13 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     canaries = make_canaries(company, cfg.canaries, cfg.seed)
     rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
                          canary_facts="sensitive")
+    for eps in cfg.epsilons:  # every DP run's inputs (δ < 1/n, C, a reachable ε, the batch) before any training
+        if eps is not None:
+            plan(cfg.training(), _dp_config(cfg, eps), len(rows))
+    # each DP entry tests "ε_lb ≤ certified ε" at (1 − level)/(number of DP entries): Bonferroni, so a run that is
+    # truly DP raises a false alarm with probability ≤ 1 − level overall
+    n_dp = 2 * sum(e is not None for e in cfg.epsilons)
+    dp_level = 1 - (1 - cfg.level) / max(1, n_dp)
     entries, seconds = [], {}
     for i, eps in enumerate(cfg.epsilons, 1):
         folder = root / _tag(eps)
@@ -174,10 +194,16 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
                 seconds[_tag(eps)] = saved["seconds"]
                 continue
         log(f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}: training on {len(rows)} rows …")
+        adapter, trained_key = folder / "adapter", folder / "adapter.key"
+        train_key = _key(cfg, eps, training=True)
+        if adapter.exists() and not (trained_key.is_file() and trained_key.read_text() == train_key):
+            shutil.rmtree(adapter)  # trained under other settings (or its key was lost): never audited as this one
         t = time.perf_counter()
-        summary = train_one(cfg, eps, rows, folder / "adapter")
+        summary = train_one(cfg, eps, rows, adapter)
+        with atomic_write(trained_key) as fh:
+            fh.write(train_key)
         trained = time.perf_counter() - t
-        found = audit_one(cfg, eps, summary, folder / "adapter", company, canaries)
+        found = audit_one(cfg, eps, summary, adapter, company, canaries, None if eps is None else dp_level)
         sec = {"train": trained, "audit": time.perf_counter() - t - trained}
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)

@@ -303,7 +303,9 @@ def model_card(summary: dict) -> str:
              "---", "", "# Sensitivity-awareness LoRA adapter (sensaware)", "",
              f"Trained with `sensaware finetune` on ACCESS DENIED INC: company seed {cfg['company_seed']}, questionnaire "
              f"seeds {list(cfg['questionnaire_seeds'])}, style {cfg['style']}, {summary['examples']} examples, "
-             f"{summary['global_step']} optimiser steps, final training loss {summary['train_loss']:.4f}.", "",
+             f"{summary['global_step']} optimiser steps, " + (
+                 f"final training loss {summary['train_loss']:.4f}." if summary["train_loss"] == summary["train_loss"]
+                 else "no training loss recorded (a statistic of private batches is not differentially private)."), "",
              f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",
              "## Configuration", "", "```json", json.dumps(cfg, indent=2), "```"]
     return "\n".join(lines) + "\n"

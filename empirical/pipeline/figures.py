@@ -165,7 +165,7 @@ def fig_dp(data: dict, out: Path) -> list[Path]:
     right = max(finite + [1.0]) * 1.6
     top = max([r["epsilon_lower_bound"] for r in runs] + finite + [1.0]) * 1.1
     ax.plot([0, right], [0, right], "k:", lw=0.8, label="ε_lb = certified ε")
-    styles = {"ai": ("tab:red", "o", "AI adversary (likelihood ratio)"), "sa": ("tab:blue", "s", "SA adversary (chat)")}
+    styles = {"ai": ("tab:red", "o", "AI adversary (likelihood)"), "sa": ("tab:blue", "s", "SA adversary (chat)")}
     for adv, (color, marker, label) in styles.items():
         pts = [(right if r["epsilon"] is None else r["epsilon"], r["epsilon_lower_bound"]) for r in runs if r["adversary"] == adv]
         if pts:
@@ -186,7 +186,8 @@ def fig_dp(data: dict, out: Path) -> list[Path]:
                     capsize=2)
         if r["success_bound"] is not None:
             bx.plot([i - 0.3, i + 0.3], [r["success_bound"]] * 2, "k-", lw=1)
-        labels.append(f"{'∞' if r['epsilon'] is None else format(r['target_epsilon'], 'g')}\n{r['adversary'].upper()}")
+        eps = r["target_epsilon"] if r.get("target_epsilon") is not None else r["epsilon"]
+        labels.append(f"{'∞' if eps is None else format(eps, '.3g')}\n{r['adversary'].upper()}")
     if runs:
         bx.axhline(1 / runs[0]["groups"], color="0.5", ls=":", lw=0.8, label="chance 1/G")
         bx.plot([], [], "k-", lw=1, label="privacy-profile bound")

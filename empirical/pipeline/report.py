@@ -114,14 +114,14 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
         secs = sweep.get("seconds", {})
         rows = []
         for e in results["dp_audit"]:
-            tag = "eps-inf" if e["epsilon"] is None else f"eps-{e['target_epsilon']:g}"
+            tag = "eps-inf" if e.get("target_epsilon") is None else f"eps-{e['target_epsilon']:g}"
             t = secs.get(tag, {})
             lo, hi = e["success_interval"]
             rows.append(["no DP" if e["epsilon"] is None else f"{e['epsilon']:.3f}",
                          "—" if e.get("noise_multiplier") is None else f"{e['noise_multiplier']:.3f}", str(e.get("steps", "")),
                          e["adversary"].upper(), f"{e['correct']}/{e['guesses']}", f"{e['success']:.3f} [{lo:.3f}, {hi:.3f}]",
                          "—" if e["success_bound"] is None else f"{e['success_bound']:.3f}",
-                         f"{e['epsilon_lower_bound']:.3f}", e["verdict"],
+                         f"{e['epsilon_lower_bound']:.3f}", e["verdict"] or "—",
                          f"{t.get('train', 0):.0f} + {t.get('audit', 0):.0f}" if t else ""])
         out += [("h", 2, "DP fine-tuning audited with canaries"),
                 ("p", f"{sc.get('canaries')} canary employees with a uniformly drawn marital status (G = 7), each written "

@@ -107,11 +107,13 @@ class Stage:
     inputs: Callable[[RunConfig], tuple[str, ...]] = lambda c: ()
     outputs: Callable[[RunConfig], tuple[str, ...]] = lambda c: ()
     model: str | None = None
+    extra: Callable[[RunConfig], object] = lambda c: None  # settings a key names, e.g. a preset's contents
 
     def key(self, config: RunConfig, root: Path) -> str:
-        """SHA-256 of the stage's configuration slice and the contents of its input files."""
+        """SHA-256 of the stage's configuration slice (with ``extra``) and the contents of its input files."""
         h = hashlib.sha256()
         h.update(json.dumps({k: _plain(getattr(config, k)) for k in self.keys}, sort_keys=True).encode())
+        h.update(json.dumps(self.extra(config), sort_keys=True, default=str).encode())
         for name in self.inputs(config):
             h.update(name.encode() + b"\0" + _digest(root / name).encode())
         return h.hexdigest()
@@ -301,7 +303,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("audit_tuned", _llm_audit("fine-tuned"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           inputs=lambda c: (ADAPTER,), model="fine-tuned"),
     Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
-    Stage("dp_audit", _dp_audit, (*_MODEL_KEYS, "dp_sweep"), outputs=lambda c: ("dp",), model="train"),
+    Stage("dp_audit", _dp_audit, (*_MODEL_KEYS, "dp_sweep"), outputs=lambda c: ("dp",), model="train",
+          extra=lambda c: asdict(SWEEPS[c.dp_sweep]) if c.dp_sweep in SWEEPS else None),
     Stage("analysis", _analysis, ("name", "model"),
           inputs=lambda c: tuple(f"{n}.json" for n in _MODEL_RESULTS), outputs=lambda c: ("summary.json", "figure_data")),
     Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),

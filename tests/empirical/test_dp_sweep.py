@@ -103,9 +103,34 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.5
 
 
-@pytest.mark.parametrize("change, match", [({"epsilons": (0.0,)}, "epsilons"), ({"epsilons": (float("inf"),)}, "epsilons"),
-                                           ({"delta": 1.0}, "delta"), ({"canaries": 0}, "canaries")])
-def test_bad_input(cfg, change, match, tmp_path):
+def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
+    """An adapter trained under other settings is removed and retrained, never audited as this sweep's."""
+    import shutil
+
+    root, _ = swept
+    shutil.copytree(root, tmp_path / "s")
+
+    class Retrained(Exception):
+        pass
+
+    def train(cfg, epsilon, rows, out):
+        assert not out.exists()  # the old adapter is gone before training starts
+        raise Retrained
+
+    monkeypatch.setattr(dp_sweep, "train_one", train)
+    with pytest.raises(Retrained):
+        run_sweep(replace(cfg, epochs=3), tmp_path / "s", log=lambda s: None)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"epsilons": (0.0,)}, "epsilons"), ({"epsilons": (float("inf"),)}, "epsilons"), ({"epsilons": (None, None)}, "repeats"),
+    ({"delta": 1.0}, "delta"), ({"delta": "x"}, "delta"), ({"canaries": 0}, "canaries"), ({"employees": 2.5}, "employees"),
+    ({"level": 1.0}, "level"), ({"epochs": None}, "epochs"), ({"max_grad_norm": 0.0}, "max_grad_norm"),
+    ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 16 rows: refused before the run without DP trains
+    ({"epsilons": (None, 1e-4)}, "σ"),  # unreachable: refused before any training
+    ({"canaries": 10**6}, "more than the company can host")])
+def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
+    monkeypatch.setattr(dp_sweep, "train_one", lambda *a, **k: pytest.fail("trained before checking"))
     with pytest.raises(ValueError, match=match):
         run_sweep(replace(cfg, **change), tmp_path)
     assert not list(tmp_path.rglob("adapter_config.json"))

@@ -62,3 +62,27 @@ def test_html_inlines_every_figure(report):
     _, md, html = report
     assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == 5
     assert md.count("](figures/") == 5 and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+
+
+def test_dp_table_and_figure_with_a_run_without_dp(tmp_path):
+    """A sweep's entries (the run without DP has no certified ε, no bound and no verdict) render in both reports
+    and in figure (f)."""
+    from empirical.pipeline.figures import fig_dp
+    from empirical.pipeline.summary import dp_data
+
+    base = {"delta": 1e-5, "groups": 7, "canaries": 32, "guesses": 8, "correct": 8, "success": 0.5,
+            "success_interval": [0.3, 0.7], "advantage": 0.4, "advantage_lower": 0.2, "advantage_upper": 0.6}
+    entries = [dict(base, adversary="ai", epsilon=None, target_epsilon=None, success_bound=None, verdict=None,
+                    epsilon_lower_bound=2.5, steps=40),
+               dict(base, adversary="sa", epsilon=1.998, target_epsilon=2.0, success_bound=0.61, verdict="consistent",
+                    epsilon_lower_bound=0.0, noise_multiplier=10.08, steps=40)]
+    res = {"config": {"name": "t", "model": "m", "finetune_preset": "cpu", "style": "compact", "train_company_seed": 0,
+                      "test_company_seed": 3}, "dp_audit": entries,
+           "dp_sweep": {"config": {"canaries": 32}, "rows": 40, "seconds": {"eps-inf": {"train": 100.0, "audit": 20.0}}}}
+    bl = blocks(res, [])
+    md, html = to_markdown(bl, tmp_path), to_html(bl)
+    assert "| no DP | — | 40 | AI | 8/8 | 0.500 [0.300, 0.700] | — | 2.500 | — | 100 + 20 |" in md
+    assert "<td>1.998</td><td>10.080</td>" in html
+    assert (tmp_path / "f" / "f_dp.png").exists() is False
+    fig_dp(dp_data({"dp_audit": entries}), tmp_path / "f")
+    assert (tmp_path / "f" / "f_dp.png").is_file()
