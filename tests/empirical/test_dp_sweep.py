@@ -79,7 +79,7 @@ def test_resume_does_not_retrain(cfg, swept, monkeypatch):
 
 def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     """An accounting bug (the certified ε reported 20× too small) against an adversary that knows every value: the
-    one-run bound (6/6 right at G = 7: ε_lb ≈ 1.8) exceeds it and the sweep raises, after writing its entries."""
+    one-run bound (6/6 right at G = 7: ε_lb ≈ 1.5 at the Bonferroni level) exceeds it and the sweep raises, after writing its entries."""
     import shutil
 
     root, _ = swept
@@ -100,7 +100,8 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     with pytest.raises(AuditViolation, match="exceeds"):
         run_sweep(cfg, tmp_path / "s", log=lambda s: None)
     written = json.loads((tmp_path / "s" / "eps-2" / "entries.json").read_text())["entries"]
-    assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.5
+    assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.2  # at level 1 − 0.05/2 (two DP entries)
+    assert written[0]["level"] == pytest.approx(0.975)
 
 
 def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
