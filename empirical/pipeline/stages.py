@@ -16,6 +16,7 @@ the other and share one loaded model.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
 import time
@@ -255,6 +256,8 @@ def _dp_audit(ctx: Context) -> dict:
         return {}
     if c.dp_sweep not in SWEEPS:
         raise ValueError(f"`dp_sweep` must be one of {', '.join(sorted(SWEEPS))} or empty. Found {c.dp_sweep!r}.")
+    if importlib.util.find_spec("opacus") is None:
+        return {"dp_sweep": {"skipped": "the dp extra (Opacus) is not installed: pip install '.[train,dp]'"}}
     return run_sweep(replace(SWEEPS[c.dp_sweep], model=c.model), ctx.path("dp"))
 
 
