@@ -106,10 +106,11 @@ class FinetuneConfig:
 
 PRESETS: dict[str, dict] = {
     "paper": {},
-    # 2-core CPU (README, "The CPU recipe"): compact prompts, 224 block-balanced examples; the loss on the reply only,
+    # 2-core CPU (README, "The CPU recipe"): compact prompts, 112 block-balanced queries each with its minimal-pair
+    # twin (another asker, the opposite decision: the best of the measured mixes); the loss on the reply only,
     # a reply of the braces only (the best of the measured reply forms), and a constant LoRA learning rate of 1e-3
     # (the paper's 2e-5 with linear decay barely moves a LoRA adapter in 56 steps)
-    "cpu": {"style": "compact", "examples": 224, "completion_only_loss": True, "completion": "answer",
+    "cpu": {"style": "compact", "examples": 224, "twins": "all", "completion_only_loss": True, "completion": "answer",
             "learning_rate": 1e-3, "lr_scheduler_type": "constant_with_warmup", "max_length": 768,
             "gradient_accumulation_steps": 2, "save_steps": 28, "logging_steps": 4, "warmup_steps": 5,
             "gradient_checkpointing": False},
