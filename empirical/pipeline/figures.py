@@ -114,7 +114,7 @@ def fig_audit(data: dict, out: Path) -> list[Path]:
     ax.set_xlabel("true ε")
     ax.set_ylabel("median empirical ε lower bound")
     ax.set_title("simulated mechanisms (known ε)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="center left")
     real, ours = data["real_models"], data["ours"]
     names = list(real) + list(ours)
     vals = list(real.values()) + list(ours.values())
@@ -162,22 +162,26 @@ def fig_dp(data: dict, out: Path) -> list[Path]:
     runs = data["runs"]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(2 * FIGSIZE[0], FIGSIZE[1]))
     finite = [r["epsilon"] for r in runs if r["epsilon"] is not None]
-    right = max(finite + [1.0]) * 1.6
-    top = max([r["epsilon_lower_bound"] for r in runs] + finite + [1.0]) * 1.1
-    ax.plot([0, right], [0, right], "k:", lw=0.8, label="ε_lb = certified ε")
+    edge = max(finite + [1.0]) * 1.15  # the diagonal ends here; the run without DP stands beyond it
+    right = edge * 1.3
+    top = max([r["epsilon_lower_bound"] for r in runs] + finite + [1.0]) * 1.25
+    ax.plot([0, edge], [0, edge], "k:", lw=0.8, label="ε_lb = certified ε")
     styles = {"ai": ("tab:red", "o", "AI adversary (likelihood)"), "sa": ("tab:blue", "s", "SA adversary (chat)")}
-    for adv, (color, marker, label) in styles.items():
-        pts = [(right if r["epsilon"] is None else r["epsilon"], r["epsilon_lower_bound"]) for r in runs if r["adversary"] == adv]
+    for k, (adv, (color, marker, label)) in enumerate(styles.items()):
+        shift = (k - 0.5) * 0.03 * right  # side by side, so equal bounds stay visible
+        pts = [((right if r["epsilon"] is None else r["epsilon"]) + shift, r["epsilon_lower_bound"]) for r in runs
+               if r["adversary"] == adv]
         if pts:
             ax.plot(*zip(*pts), marker, color=color, ms=4, label=label, ls="none")
     if any(r["epsilon"] is None for r in runs):
-        ax.axvline(right, color="0.7", lw=0.6)
-        ax.text(right, 0.02 * top, " no DP", rotation=90, va="bottom", ha="right", fontsize=6)
-    ax.set_xlim(0, right * 1.05)
+        ax.axvline(0.5 * (edge + right), color="0.7", lw=0.6, ls="--")
+        ax.text(right, 0.98 * top, "no DP\n(ε = ∞)", va="top", ha="center", fontsize=6)
+    ax.set_xlim(0, right * 1.1)
+    ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= edge])  # no ε ticks in the no-DP column
     ax.set_ylim(0, top)
     ax.set_xlabel("certified ε (DP-SGD, replace-one)")
     ax.set_ylabel("empirical ε lower bound (one run, 95%)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="center left")
     labels = []
     for i, r in enumerate(runs):
         color, marker, _ = styles.get(r["adversary"], ("k", "x", ""))
