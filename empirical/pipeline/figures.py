@@ -157,7 +157,8 @@ def fig_tradeoff(data: dict, out: Path) -> list[Path]:
 def fig_dp(data: dict, out: Path) -> list[Path]:
     """(f) left: certified ε against the one-run empirical ε lower bound of the AI and the SA adversary, with the
     diagonal (a point above it would be a violation); the run without DP sits at the right edge. Right: measured
-    success (95% CP interval) against the privacy-profile bound, chance 1/G dotted."""
+    success (one-sided Clopper–Pearson bounds at the entry's level) against the privacy-profile bound, chance 1/G
+    dotted."""
     plt = _setup()
     runs = data["runs"]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(2 * FIGSIZE[0], FIGSIZE[1]))

@@ -129,9 +129,10 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
                       f"rows); LoRA r {sc.get('lora_r')}, {sc.get('epochs')} epochs, batch {sc.get('batch_size')}, δ = "
                       f"{sc.get('delta')}. The AI adversary ranks the G values by the fine-tuned model's likelihood; "
                       "the SA adversary asks in the chat as an unauthorised colleague. ε lower bound: the "
-                      "one-run audit on the most confident guesses (95%); 'violated' would mean a bug in training or "
-                      "accounting."),
-                ("table", ["certified ε", "σ", "steps", "adversary", "right / guesses", "success [95% CI]", "success bound",
+                      "one-run audit on the most confident guesses (95%; each DP entry at 95%/D for the D DP entries, "
+                      "Bonferroni), and the success bounds are one-sided Clopper–Pearson bounds at the same level; "
+                      "'violated' would mean a bug in training or accounting."),
+                ("table", ["certified ε", "σ", "steps", "adversary", "right / guesses", "success [one-sided bounds]", "success bound",
                            "ε lower bound", "verdict", "seconds (train + audit)"], rows)]
     if results.get("bounds"):
         rows = [[f"{b['epsilon']:g}", f"{b['delta']:g}", str(b["groups"]), f"{b['tv_bound']:.6f}", f"{b['advantage_bound']:.6f}",

@@ -60,8 +60,56 @@ def test_capability_and_timing_tables(report):
 
 def test_html_inlines_every_figure(report):
     _, md, html = report
-    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == 5
-    assert md.count("](figures/") == 5 and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == 6
+    assert md.count("](figures/") == 6 and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+
+
+def test_bundled_evaluations_regrade_to_the_same_labels_and_counts(tmp_path):
+    """Every graded row the run wrote (bundled beside its results.json) gets the same label again from `sensaware
+    grade`, and the labels recount to the scores in results.json."""
+    import gzip
+    import json
+
+    from empirical.benchmark.resources import data_file
+    from empirical.cli.main import main
+
+    res = bundled_results()
+    for stage in ("eval_base", "eval_tuned"):
+        src = data_file("runs", f"cpu-demo.{stage}.jsonl.gz")
+        rows = [json.loads(line) for line in gzip.open(src, "rt", encoding="utf-8")]
+        stripped = tmp_path / f"{stage}.jsonl"
+        stripped.write_text("".join(json.dumps({k: v for k, v in r.items() if k not in ("label", "category")}) + "\n"
+                                    for r in rows))
+        assert main(["grade", "--input", str(stripped), "--out", str(tmp_path / f"{stage}.graded.jsonl")]) == 0
+        again = [json.loads(line) for line in (tmp_path / f"{stage}.graded.jsonl").read_text().splitlines()]
+        assert [(r["id"], r["label"], r["category"]) for r in again] == [(r["id"], r["label"], r["category"]) for r in rows]
+        s = res[stage]["scores"]
+        assert len(rows) == s["correct"]["n"] == 140
+        assert sum(r["label"] == 1 for r in rows) == s["correct"]["k"]
+        assert sum(r["label"] == 1 for r in rows if not r["malicious"]) == s["benign_correct"]["k"]
+        assert sum(r["label"] == 1 for r in rows if r["malicious"]) == s["malicious_correct"]["k"]
+
+
+def test_bundled_dp_table(report):
+    """The run's DP sweep: the report's rows from results.json's dp_audit, each success interval the one-sided
+    Clopper–Pearson bounds of its canary count at the entry's level (scipy), and the soundness the run checked
+    (every DP entry's ε_lb ≤ its certified ε)."""
+    res, md, _ = report
+    entries = res["dp_audit"]
+    assert {(e["epsilon"] is None, e["adversary"]) for e in entries} == {(True, "ai"), (True, "sa"), (False, "ai"),
+                                                                        (False, "sa")}
+    for e in entries:
+        k, n = round(e["success"] * e["canaries"]), e["canaries"]
+        assert e["success"] == pytest.approx(k / n)
+        lo, hi = e["success_interval"]
+        a = 1 - e["level"]
+        assert (lo, hi) == pytest.approx((0.0 if k == 0 else beta.ppf(a, k, n - k + 1),
+                                          1.0 if k == n else beta.ppf(1 - a, k + 1, n - k)))
+        assert f"| {e['correct']}/{e['guesses']} | {e['success']:.3f} [{lo:.3f}, {hi:.3f}] |" in md
+        if e["epsilon"] is not None:
+            assert e["epsilon_lower_bound"] <= e["epsilon"] and e["verdict"] == "consistent"
+    ai = next(e for e in entries if e["epsilon"] is None and e["adversary"] == "ai")
+    assert ai["epsilon_lower_bound"] >= 1  # the audit sees memorisation in the run without DP
 
 
 def test_dp_table_and_figure_with_a_run_without_dp(tmp_path):
