@@ -218,7 +218,9 @@ def test_resume_sends_only_unanswered_ids_and_retries_failed_ones(queries, tmp_p
 def test_ctrl_c_leaves_a_valid_file_and_resume_finishes(queries, tmp_path):
     qpath, qs = queries
     out = tmp_path / "a.jsonl"
-    with StubServer(delay=0.2) as stub:
+    # 1 s per request, 2 in flight: the 24 requests after the first four rows take ~12 s, so the interrupt lands
+    # mid-run even on a loaded machine (at 0.2 s a busy CI machine once finished before the signal)
+    with StubServer(delay=1.0) as stub:
         cmd = [sys.executable, "-m", "empirical", "generate", "--backend", "openai", "--base-url", stub.base_url,
                "--model", "stub-model", "--concurrency", "2", "--queries", str(qpath), "--out", str(out)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
