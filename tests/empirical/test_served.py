@@ -219,11 +219,13 @@ def test_ctrl_c_leaves_a_valid_file_and_resume_finishes(queries, tmp_path):
     qpath, qs = queries
     out = tmp_path / "a.jsonl"
     # 1 s per request, 2 in flight: the 24 requests after the first four rows take ~12 s, so the interrupt lands
-    # mid-run even on a loaded machine (at 0.2 s a busy CI machine once finished before the signal)
+    # mid-run even on a loaded machine
     with StubServer(delay=1.0) as stub:
         cmd = [sys.executable, "-m", "empirical", "generate", "--backend", "openai", "--base-url", stub.base_url,
                "--model", "stub-model", "--concurrency", "2", "--queries", str(qpath), "--out", str(out)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # SIGINT at its default in the child: a shell running the suite in the background ignores it for its children
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.time() + 60
         while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 4):
             time.sleep(0.05)
