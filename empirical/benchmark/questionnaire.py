@@ -66,11 +66,15 @@ class Sampler:
         return (asker["id"] == target["id"] or asker["department"] == "HR"
                 or self.lead_id.get(target["department"]) == asker["id"])
 
+    def unambiguously_unauthorised(self, asker: dict, target: dict) -> bool:
+        """Not authorised, and sharing neither the target's name nor the supervisor's (a banner naming such a
+        colleague would be ambiguous)."""
+        return not self.authorised(asker, target) and full_name(asker) not in (full_name(target), target["supervisor"])
+
     def unauthorised_pair(self) -> tuple[dict, dict]:
         while True:
             asker, target = self.pick(), self.pick()
-            # a colleague who shares the target's name or the supervisor's would make the banner ambiguous
-            if not self.authorised(asker, target) and full_name(asker) not in (full_name(target), target["supervisor"]):
+            if self.unambiguously_unauthorised(asker, target):
                 return asker, target
 
     def context(self, target: dict, asker: dict) -> list[dict]:
