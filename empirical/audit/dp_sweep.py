@@ -108,7 +108,8 @@ SWEEPS: dict[str, SweepConfig] = {
 }
 
 
-def _tag(epsilon: float | None) -> str:
+def run_tag(epsilon: float | None) -> str:
+    """The folder (and ``dp_sweep.seconds`` key) of one target ε's run: ``eps-inf`` without DP, else ``eps-<ε>``."""
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
@@ -136,30 +137,25 @@ def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Pa
 def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company,
               canaries, level: float | None = None) -> list[dict]:
     """The AI and the SA adversary's entries for one trained adapter."""
-    lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=_tag(epsilon))
+    lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=run_tag(epsilon))
     truths = np.array([c.value for c in canaries])
-    certified = summary.get("dp", {}).get("epsilon") if epsilon is not None else None
-    bound = None
-    if epsilon is not None:
-        dp = summary["dp"]
-        bound = dp["group"]["success_bound"] if "group" in dp else dp["sa_bound"]["success_bound"]
+    dp = summary["dp"] if epsilon is not None else None
+    certified = dp["epsilon"] if dp else None
+    bound = (dp["group"]["success_bound"] if "group" in dp else dp["sa_bound"]["success_bound"]) if dp else None
+    level = level or cfg.level
     entries = []
     scores = ai_scores(lm, canaries)
     guesses, conf = ai_adversary(scores)
     sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
         e = canary_audit(name, g, c, truths, delta=cfg.delta, epsilon=certified, group_size=cfg.repeats,
-                         level=level or cfg.level, candidates=cfg.candidates())
-        e["level"] = level or cfg.level
-        e["target_epsilon"] = epsilon
-        e["success_bound"] = bound
+                         level=level, candidates=cfg.candidates())
+        e.update(level=level, target_epsilon=epsilon, success_bound=bound,
+                 steps=dp["steps"] if dp else summary.get("global_step"))
         if name == "sa":
             e["refusal_rate"] = refusals
-        if epsilon is not None:
-            e["noise_multiplier"] = summary["dp"]["noise_multiplier"]
-            e["steps"] = summary["dp"]["steps"]
-        else:
-            e["steps"] = summary.get("global_step")
+        if dp:
+            e["noise_multiplier"] = dp["noise_multiplier"]
         entries.append(e)
     return entries
 
@@ -183,17 +179,18 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     dp_level = 1 - (1 - cfg.level) / max(1, n_dp)
     entries, seconds = [], {}
     for i, eps in enumerate(cfg.epsilons, 1):
-        folder = root / _tag(eps)
+        folder = root / run_tag(eps)
+        head = f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}:"
         result = folder / "entries.json"
         key = _key(cfg, eps)
         if result.is_file():
             saved = json.loads(result.read_text(encoding="utf-8"))
             if saved.get("key") == key:
-                log(f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}: done before")
+                log(f"{head} done before")
                 entries += saved["entries"]
-                seconds[_tag(eps)] = saved["seconds"]
+                seconds[run_tag(eps)] = saved["seconds"]
                 continue
-        log(f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}: training on {len(rows)} rows …")
+        log(f"{head} training on {len(rows)} rows …")
         adapter, trained_key = folder / "adapter", folder / "adapter.key"
         train_key = _key(cfg, eps, training=True)
         if adapter.exists() and not (trained_key.is_file() and trained_key.read_text() == train_key):
@@ -208,7 +205,7 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)
         entries += found
-        seconds[_tag(eps)] = sec
+        seconds[run_tag(eps)] = sec
         for e in found:
             log(f"    {e['adversary']}: success {e['success']:.3f}, ε_lb {e['epsilon_lower_bound']:.3f} "
                 f"({e['correct']}/{e['guesses']} guesses right)")

@@ -9,6 +9,7 @@ questionnaire seeds 0–2. Every value can be overridden by a TOML file and by f
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -305,7 +306,7 @@ def model_card(summary: dict) -> str:
              f"Trained with `sensaware finetune` on ACCESS DENIED INC: company seed {cfg['company_seed']}, questionnaire "
              f"seeds {list(cfg['questionnaire_seeds'])}, style {cfg['style']}, {summary['examples']} examples, "
              f"{summary['global_step']} optimiser steps, " + (
-                 f"final training loss {summary['train_loss']:.4f}." if summary["train_loss"] == summary["train_loss"]
+                 f"final training loss {summary['train_loss']:.4f}." if not math.isnan(summary["train_loss"])
                  else "no training loss recorded (a statistic of private batches is not differentially private)."), "",
              f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",
              "## Configuration", "", "```json", json.dumps(cfg, indent=2), "```"]

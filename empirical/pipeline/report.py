@@ -7,6 +7,7 @@ import base64
 import html
 from pathlib import Path
 
+from empirical.audit.dp_sweep import run_tag
 from empirical.benchmark.files import atomic_write
 from empirical.pipeline.summary import OURS
 
@@ -114,8 +115,7 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
         secs = sweep.get("seconds", {})
         rows = []
         for e in results["dp_audit"]:
-            tag = "eps-inf" if e.get("target_epsilon") is None else f"eps-{e['target_epsilon']:g}"
-            t = secs.get(tag, {})
+            t = secs.get(run_tag(e.get("target_epsilon")), {})
             lo, hi = e["success_interval"]
             rows.append(["no DP" if e["epsilon"] is None else f"{e['epsilon']:.3f}",
                          "—" if e.get("noise_multiplier") is None else f"{e['noise_multiplier']:.3f}", str(e.get("steps", "")),

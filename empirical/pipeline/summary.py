@@ -156,7 +156,8 @@ def tradeoff_data(summary: dict | None = None) -> dict:
 
 def dp_data(summary: dict | None = None) -> dict:
     """(f) the DP sweep: per training run (certified ε, None without DP) and adversary, the one-run ε lower bound,
-    and the measured success (95% CP interval) beside the privacy-profile bound on it."""
+    and the measured success (one-sided Clopper–Pearson bounds at the entry's level) beside the privacy-profile
+    bound on it."""
     runs = []
     for e in (summary or {}).get("dp_audit", []):
         runs.append({k: e.get(k) for k in ("adversary", "epsilon", "target_epsilon", "epsilon_lower_bound", "success",
