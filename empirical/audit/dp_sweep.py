@@ -33,7 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
-from empirical.audit.canary import ai_adversary, ai_scores, canary_audit, make_canaries, sa_adversary, training_rows
+from empirical.audit.canary import (
+    ai_adversary,
+    ai_scores,
+    canary_audit,
+    make_canaries,
+    read_canaries,
+    sa_adversary,
+    training_rows,
+    write_canaries,
+)
 from empirical.benchmark.company import Company, build_company
 from empirical.benchmark.files import atomic_write
 from empirical.model.dp import DpConfig, dp_finetune, plan
@@ -113,25 +122,28 @@ def run_tag(epsilon: float | None) -> str:
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
-def _key(cfg: SweepConfig, epsilon: float | None, *, training: bool = False) -> str:
-    """What one ε's results depend on (``training``: what its adapter depends on, the audit's level aside)."""
-    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon} | ({"level": None} if training else {})
+def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool = False) -> str:
+    """What one ε's results depend on (``training``: what its adapter depends on, the audit's level aside); ``run_id``
+    names the canary draw (a new draw retrains)."""
+    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id} | ({"level": None} if training else {})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
 def _dp_config(cfg: SweepConfig, epsilon: float) -> DpConfig:
+    """The privacy unit is the person: a canary's ``repeats`` rows are one unit (the rows are one per person)."""
     return DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
-                    group_size=cfg.repeats)
+                    privacy_unit="person")
 
 
-def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Path) -> dict:
-    """Train (or reuse) the adapter of one ε: its summary, with ``dp`` (the certified guarantee) for a DP run."""
+def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Path, privacy: dict | None = None) -> dict:
+    """Train (or reuse) the adapter of one ε: its summary, with ``dp`` (the certified guarantee) for a DP run;
+    ``privacy``: the run's :func:`empirical.model.dp.plan`. Every DP run draws its own noise and sampling."""
     done = out / "sensaware_finetune.json"
     if done.is_file():
         return json.loads(done.read_text(encoding="utf-8"))
     if epsilon is None:
         return finetune(cfg.training(), out, dataset=rows, resume=False)
-    return dp_finetune(cfg.training(), _dp_config(cfg, epsilon), out, dataset=rows)
+    return dp_finetune(cfg.training(), _dp_config(cfg, epsilon), out, dataset=rows, privacy=privacy)
 
 
 def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: Path, company: Company,
@@ -140,22 +152,26 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     lm = load(cfg.model, str(adapter), quantize=cfg.quantize, label=run_tag(epsilon))
     truths = np.array([c.value for c in canaries])
     dp = summary["dp"] if epsilon is not None else None
-    certified = dp["epsilon"] if dp else None
-    bound = (dp["group"]["success_bound"] if "group" in dp else dp["sa_bound"]["success_bound"]) if dp else None
+    # the audit's claim is per example (group privacy over a canary's `repeats` rows is applied inside canary_audit);
+    # the SA bound is the privacy unit's
+    certified = dp["example_epsilon"] if dp else None
+    delta = dp["example_delta"] if dp else cfg.delta
+    bound = dp["sa_bound"]["success_bound"] if dp else None
     level = level or cfg.level
     entries = []
     scores = ai_scores(lm, canaries)
     guesses, conf = ai_adversary(scores)
     sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
-        e = canary_audit(name, g, c, truths, delta=cfg.delta, epsilon=certified, group_size=cfg.repeats,
+        e = canary_audit(name, g, c, truths, delta=delta, epsilon=certified, group_size=cfg.repeats,
                          level=level, candidates=cfg.candidates())
         e.update(level=level, target_epsilon=epsilon, success_bound=bound,
                  steps=dp["steps"] if dp else summary.get("global_step"))
         if name == "sa":
             e["refusal_rate"] = refusals
         if dp:
-            e["noise_multiplier"] = dp["noise_multiplier"]
+            e.update(noise_multiplier=dp["noise_multiplier"], unit_epsilon=dp["epsilon"], unit_delta=dp["delta"],
+                     privacy_unit=dp["privacy_unit"])
         entries.append(e)
     return entries
 
@@ -167,12 +183,13 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     company = build_company(cfg.company_seed)
-    canaries = make_canaries(company, cfg.canaries, cfg.seed)
+    saved = read_canaries(root / "canaries.json", cfg.canaries)  # the values are secret: drawn once, kept in the folder
+    canaries, run_id = saved or (make_canaries(company, cfg.canaries, cfg.seed), None)
     rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
                          canary_facts="sensitive")
-    for eps in cfg.epsilons:  # every DP run's inputs (δ < 1/n, C, a reachable ε, the batch) before any training
-        if eps is not None:
-            plan(cfg.training(), _dp_config(cfg, eps), len(rows))
+    # every DP run's inputs (δ < 1/n, C, a reachable ε, the batch) checked before any training; each plan is passed on
+    plans = {eps: plan(cfg.training(), _dp_config(cfg, eps), rows) for eps in cfg.epsilons if eps is not None}
+    run_id = run_id or write_canaries(root / "canaries.json", canaries)
     # each DP entry tests "ε_lb ≤ certified ε" at (1 − level)/(number of DP entries): Bonferroni, so a run that is
     # truly DP raises a false alarm with probability ≤ 1 − level overall
     n_dp = 2 * sum(e is not None for e in cfg.epsilons)
@@ -182,7 +199,7 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         folder = root / run_tag(eps)
         head = f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}:"
         result = folder / "entries.json"
-        key = _key(cfg, eps)
+        key = _key(cfg, eps, run_id)
         if result.is_file():
             saved = json.loads(result.read_text(encoding="utf-8"))
             if saved.get("key") == key:
@@ -192,11 +209,11 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
                 continue
         log(f"{head} training on {len(rows)} rows …")
         adapter, trained_key = folder / "adapter", folder / "adapter.key"
-        train_key = _key(cfg, eps, training=True)
+        train_key = _key(cfg, eps, run_id, training=True)
         if adapter.exists() and not (trained_key.is_file() and trained_key.read_text() == train_key):
             shutil.rmtree(adapter)  # trained under other settings (or its key was lost): never audited as this one
         t = time.perf_counter()
-        summary = train_one(cfg, eps, rows, adapter)
+        summary = train_one(cfg, eps, rows, adapter, plans.get(eps))
         with atomic_write(trained_key) as fh:
             fh.write(train_key)
         trained = time.perf_counter() - t

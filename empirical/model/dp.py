@@ -11,10 +11,19 @@ One step with sampling rate q on n examples, clipping norm C and noise multiplie
 * the optimiser (AdamW, the recipe's learning rate) steps on ĝ: post-processing, so the guarantee is unchanged.
 
 After T steps the training is (ε, δ)-DP for replace-one neighbours, ε from the PLD accountant
-(``NeighboringRelation.REPLACE_ONE``, pessimistic) of ``SelfComposed(PoissonSampled(q, Gaussian(σ)), T)``. Given a
-target ε, σ is calibrated on the same accountant (bisection, ``dp_accounting.calibrate_dp_mechanism``). The SA
-bound comes from the whole replace-one privacy profile (``theory.dpsgd_sa_bound``); a unit held in k records
-(a canary repeated k times) is protected by group privacy, ``(kε, δ·Σ_{j<k} e^{jε})`` (result 8).
+(``NeighboringRelation.REPLACE_ONE``, pessimistic) of ``SelfComposed(PoissonSampled(q, Gaussian(σ)), T)``.
+
+*Privacy unit.* A person whose data sits in k training examples (their record in the context of several queries,
+a twin, a canary written k times) changes k examples at once, so the guarantee of the **person** is group
+privacy over k replacements, ``(kε₁, δ₁·Σ_{j<k} e^{jε₁})`` (result 8) for any point (ε₁, δ₁) of the per-example
+profile; the reported (ε, δ) takes the smallest ε₁ whose group δ is ≤ δ. k is the largest number of examples that
+hold one person (each row's ``persons``). ``privacy_unit="example"`` reports the per-example guarantee (k = 1).
+Given a target ε for the unit, σ is calibrated on the accountant (``dp_accounting.calibrate_dp_mechanism``) to
+the per-example (ε/k, δ/Σ_{j<k} e^{jε/k}), which implies it. The SA bound is the minimum over the group-privacy
+images of the per-example profile (``theory.profile_sa_bound``).
+
+*Randomness.* Sampling and noise come from the OS's cryptographically secure generator, fresh in every run and
+never stored (:mod:`empirical.model.dp_randomness`); the recipe's ``seed`` sets only the LoRA initialisation.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from empirical.model.dp_randomness import SOURCE, gaussian_noise, poisson_batch
 from empirical.model.finetune import (
     FinetuneConfig,
     PadCollator,
@@ -36,7 +46,9 @@ from empirical.model.finetune import (
     tokenize_examples,
 )
 from empirical.model.loading import load_model
-from theory import dpsgd_sa_bound, group_privacy, tight_gary_success
+from theory import dpsgd_privacy_profile, dpsgd_sa_bound, group_privacy, profile_sa_bound
+
+PRIVACY_UNITS = ("person", "example")
 
 #: σ beyond which a run is refused: the noise on the mean update is σC/B, and above ~50 the update is noise.
 MAX_NOISE_MULTIPLIER = 50.0
@@ -48,15 +60,15 @@ PLD_INTERVAL = 1e-4
 
 @dataclass(frozen=True)
 class DpConfig:
-    """DP-SGD settings: a target ε (σ calibrated) or a noise multiplier σ; δ; clipping norm C; the SA game's G;
-    ``group_size`` k: records holding one protected unit (a canary written k times)."""
+    """DP-SGD settings: a target ε for the privacy unit (σ calibrated) or a noise multiplier σ; δ; clipping norm C;
+    the SA game's G; the privacy unit (``person``: every example holding one person's data; ``example``)."""
 
     delta: float
     target_epsilon: float | None = None
     noise_multiplier: float | None = None
     max_grad_norm: float = 1.0
     groups: int = 7
-    group_size: int = 1
+    privacy_unit: str = "person"
 
     def validate(self, examples: int) -> None:
         if (self.target_epsilon is None) == (self.noise_multiplier is None):
@@ -70,8 +82,30 @@ class DpConfig:
         if not 0 < self.delta < 1.0 / examples:
             raise ValueError(f"`--delta` must lie in (0, 1/n) = (0, {1.0 / examples:.3g}) for n = {examples} training "
                              f"examples (δ ≥ 1/n allows releasing a record outright). Found {self.delta!r}.")
-        if self.groups < 2 or self.group_size < 1:
-            raise ValueError(f"`groups` must be >= 2 and `group_size` >= 1. Found {self.groups!r}, {self.group_size!r}.")
+        if self.groups < 2:
+            raise ValueError(f"`groups` must be >= 2. Found {self.groups!r}.")
+        if self.privacy_unit not in PRIVACY_UNITS:
+            raise ValueError(f"`--privacy-unit` must be one of {', '.join(PRIVACY_UNITS)}. Found {self.privacy_unit!r}.")
+
+
+def default_delta(examples: int) -> float:
+    """δ = min(1/(n·ln n), 10⁻⁵) for n training examples: n·δ ≤ 1/ln n, so releasing one record outright stays
+    unlikely however large n is (δ = 1/n would allow it)."""
+    return min(1.0 / (examples * math.log(examples)), 1e-5) if examples > 1 else 1e-5
+
+
+def group_size(rows: list[dict]) -> int:
+    """k: the largest number of rows that hold one person (each row's ``persons``, a list of ids)."""
+    counts: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        ids = r.get("persons")
+        if not ids or isinstance(ids, str):
+            raise ValueError(f"training row {i} ({r.get('id', '?')}) names no `persons` (the ids of the people whose "
+                             "data it holds): the person-level guarantee needs them for every row; give them, or "
+                             "use `--privacy-unit example`")
+        for p in set(ids):
+            counts[p] = counts.get(p, 0) + 1
+    return max(counts.values(), default=1)
 
 
 def _event(sigma: float, q: float, steps: int):
@@ -88,11 +122,41 @@ def _accountant():
     return pld.PLDAccountant(dp_accounting.NeighboringRelation.REPLACE_ONE, value_discretization_interval=PLD_INTERVAL)
 
 
-def certified_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
-    """Replace-one ε at δ of DP-SGD (σ, q, T): dp-accounting's PLD accountant (pessimistic estimate)."""
+def _composed(noise_multiplier: float, sampling_rate: float, steps: int):
     acc = _accountant()
     acc.compose(_event(float(noise_multiplier), float(sampling_rate), int(steps)))
-    return float(acc.get_epsilon(float(delta)))
+    return acc
+
+
+def certified_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
+    """Replace-one ε at δ of DP-SGD (σ, q, T): dp-accounting's PLD accountant (pessimistic estimate)."""
+    return float(_composed(noise_multiplier, sampling_rate, steps).get_epsilon(float(delta)))
+
+
+def unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float, k: int) -> dict:
+    """The (ε, δ) of a unit held in ``k`` examples: ``k·ε₁`` for the smallest per-example ε₁ (bisection to 10⁻⁶)
+    whose group δ, ``δ₁(ε₁)·Σ_{j<k} e^{jε₁}`` with δ₁ the accountant's replace-one profile, is ≤ ``delta``; with
+    the per-example point (ε₁, δ₁) it comes from. k = 1 is the accountant's ε at δ."""
+    acc = _composed(noise_multiplier, sampling_rate, steps)
+    if k == 1:
+        e = float(acc.get_epsilon(float(delta)))
+        return {"epsilon": e, "delta": delta, "example_epsilon": e, "example_delta": delta}
+
+    def group_delta(e1: float) -> float:
+        return float(group_privacy(e1, min(1.0, float(acc.get_delta(e1))), k)[1])
+
+    lo, hi = 0.0, 1.0
+    while group_delta(hi) > delta:
+        lo, hi = hi, 2 * hi
+        if hi > 1e4:
+            raise ValueError(f"no finite ε for a unit in k = {k} examples at δ = {delta:g} (σ = {noise_multiplier:.4g}, "
+                             f"q = {sampling_rate:.4g}, T = {steps}); raise σ or use fewer steps")
+    if group_delta(lo) <= delta:
+        hi = lo
+    while hi - lo > 1e-6 * max(1.0, hi):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if group_delta(mid) <= delta else (mid, hi)
+    return {"epsilon": k * hi, "delta": delta, "example_epsilon": hi, "example_delta": min(1.0, float(acc.get_delta(hi)))}
 
 
 def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float) -> float:
@@ -128,29 +192,42 @@ def _bisect(f, target: float, lo: float, hi: float) -> float:
     return hi
 
 
-def plan(cfg: FinetuneConfig, dp: DpConfig, examples: int) -> dict:
-    """Sampling rate, steps, σ and the certified guarantee for ``examples`` training examples; checks every input
-    before any model is loaded. Expected batch B = per-device batch × accumulation; q = B/n; T = max_steps, or
-    ⌈epochs·n/B⌉."""
+def plan(cfg: FinetuneConfig, dp: DpConfig, rows: list[dict]) -> dict:
+    """Sampling rate, steps, σ and the certified guarantee of the privacy unit for the training ``rows``; checks every
+    input before any model is loaded. Expected batch B = per-device batch × accumulation; q = B/n; T = max_steps, or
+    ⌈epochs·n/B⌉; k = :func:`group_size` of the rows for ``person``, 1 for ``example``."""
+    examples = len(rows)
     dp.validate(examples)
+    k = group_size(rows) if dp.privacy_unit == "person" else 1
     b = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps
     if b > examples:
         raise ValueError(f"the expected batch {b} exceeds the {examples} training examples; lower the batch size")
     q = b / examples
     steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_train_epochs * examples / b))
-    sigma = dp.noise_multiplier or calibrate_noise(target_epsilon=dp.target_epsilon, sampling_rate=q, steps=steps,
-                                                    delta=dp.delta)
-    eps = certified_epsilon(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta)
-    sa = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=steps, groups=dp.groups).to_dict()
-    out = {"epsilon": eps, "delta": dp.delta, "noise_multiplier": sigma, "sampling_rate": q, "steps": steps,
-           "expected_batch_size": b, "max_grad_norm": dp.max_grad_norm, "neighbouring_relation": "replace-one",
-           "accountant": f"dp-accounting PLD (REPLACE_ONE, pessimistic, interval {PLD_INTERVAL:g})",
-           "target_epsilon": dp.target_epsilon, "groups": dp.groups, "group_size": dp.group_size, "sa_bound": sa}
-    if dp.group_size > 1:
-        ge, gd = (float(x) for x in group_privacy(eps, dp.delta, dp.group_size))
-        out["group"] = {"epsilon": ge, "delta": gd, "success_bound": float(tight_gary_success(ge, min(gd, 1.0), dp.groups)),
-                        "note": f"a unit in {dp.group_size} records: group privacy (kε, δ·Σ_{{j<k}} e^(jε))"}
-    return out
+    sigma = dp.noise_multiplier
+    if sigma is None:  # the per-example (ε/k, δ/Σ_{j<k} e^{jε/k}) implies (ε, δ) for the unit
+        e1 = dp.target_epsilon / k
+        if (k - 1) * e1 > 700:
+            raise ValueError(f"`--target-epsilon` {dp.target_epsilon:g} for a unit in k = {k} examples leaves no δ per "
+                             "example (δ/Σ_{j<k} e^(jε/k) underflows); choose ε <= 700")
+        d1 = dp.delta / math.fsum(math.exp(j * e1) for j in range(k))
+        try:
+            sigma = calibrate_noise(target_epsilon=e1, sampling_rate=q, steps=steps, delta=d1)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (privacy unit {dp.privacy_unit}: a person is in up to k = {k} examples, so each "
+                             f"example gets ε/k = {e1:.4g})" if k > 1 else str(exc)) from None
+    unit = unit_guarantee(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta, k=k)
+    if k == 1:
+        sa = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=steps, groups=dp.groups).to_dict()
+    else:  # the group-privacy image of every point of the per-example profile is a guarantee of the unit
+        prof = dpsgd_privacy_profile(noise_multiplier=sigma, sampling_rate=q, steps=steps)
+        ge, gd = group_privacy(list(prof.epsilons), list(prof.deltas), k)
+        sa = profile_sa_bound(list(zip(ge, gd)), groups=dp.groups).to_dict()
+    return {**unit, "privacy_unit": dp.privacy_unit, "group_size": k, "noise_multiplier": sigma, "sampling_rate": q,
+            "steps": steps, "expected_batch_size": b, "max_grad_norm": dp.max_grad_norm,
+            "neighbouring_relation": "replace-one", "randomness": SOURCE,
+            "accountant": f"dp-accounting PLD (REPLACE_ONE, pessimistic, interval {PLD_INTERVAL:g})",
+            "target_epsilon": dp.target_epsilon, "groups": dp.groups, "sa_bound": sa}
 
 
 def per_example_loss(model, batch):
@@ -179,11 +256,12 @@ class DpStep:
     gradient: object
 
 
-def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multiplier: float, expected_batch_size: int,
-                     generator) -> DpStep:
+def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multiplier: float,
+                     expected_batch_size: int) -> DpStep:
     """One DP-SGD gradient: per-example gradients from Opacus' ``GradSampleModule`` ``gsm`` (``loss_reduction="sum"``),
-    clipped to ``max_grad_norm`` jointly over ``params``, summed, plus N(0, σ²C²), divided by the expected batch
-    size. ``batch`` None is an empty Poisson batch (the gradient is noise). Writes ĝ into each ``p.grad``."""
+    clipped to ``max_grad_norm`` jointly over ``params``, summed in float64, plus N(0, σ²C²) from the OS's secure
+    generator (:func:`empirical.model.dp_randomness.gaussian_noise`), divided by the expected batch size. ``batch``
+    None is an empty Poisson batch (the gradient is noise). Writes ĝ into each ``p.grad``."""
     import torch
 
     total = sum(p.numel() for p in params)
@@ -205,8 +283,8 @@ def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multipli
     norms = per.norm(dim=1)
     factor = (max_grad_norm / (norms + 1e-12)).clamp(max=1.0)
     clipped = per * factor[:, None]
-    noise = torch.normal(0.0, noise_multiplier * max_grad_norm, size=(total,), generator=generator)
-    grad = (clipped.sum(0) + noise) / expected_batch_size
+    noise = torch.from_numpy(gaussian_noise(total, noise_multiplier * max_grad_norm))
+    grad = ((clipped.double().sum(0) + noise) / expected_batch_size).float()
     off = 0
     for p in params:
         p.grad = grad[off:off + p.numel()].view_as(p).to(device=p.device, dtype=p.dtype).clone()
@@ -221,26 +299,29 @@ def wrap(model):
     return GradSampleModule(model, batch_first=True, loss_reduction="sum")
 
 
-def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *, dataset: list[dict] | None = None) -> dict:
+def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *, dataset: list[dict] | None = None,
+                privacy: dict | None = None) -> dict:
     """DP-SGD fine-tuning of a LoRA adapter; writes the adapter, ``sensaware_finetune.json`` (with a ``dp`` entry:
-    the certified (ε, δ), σ, q, T, C and the SA bound) and the model card to ``out_dir`` only at the end. Every input
-    is checked before the model loads, so bad input leaves no adapter. No checkpoints: an interrupted DP run
-    restarts (resuming would need the sampler's and the noise's state)."""
+    the certified (ε, δ) of the privacy unit, k, σ, q, T, C and the SA bound) and the model card to ``out_dir`` only
+    at the end. ``privacy``: the :func:`plan` of these rows, when the caller computed it already. Every input is
+    checked before the model loads, so bad input leaves no adapter. The learning rate follows the recipe's
+    ``lr_scheduler_type``. No checkpoints: an interrupted DP run restarts (resuming would need the sampler's and the
+    noise's state, which is never stored)."""
     import torch
     from peft import get_peft_model
-    from transformers import get_linear_schedule_with_warmup, set_seed
+    from transformers import get_scheduler, set_seed
 
     out = Path(out_dir)
     if (out / "adapter_config.json").is_file():
         raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
     rows = dataset if dataset is not None else build_dataset(cfg)
-    privacy = plan(cfg, dp, len(rows))
+    privacy = privacy or plan(cfg, dp, rows)
     model, tok = load_model(cfg.model, quantize=cfg.quantize)
     feats = tokenize_examples(rows, tok, cfg.completion_only_loss)
     too_long = sum(len(f["input_ids"]) > cfg.max_length for f in feats)
     if too_long:
         raise ValueError(f"{too_long} of {len(rows)} examples are longer than `max_length` = {cfg.max_length} tokens")
-    set_seed(cfg.seed)
+    set_seed(cfg.seed)  # the LoRA initialisation only: sampling and noise never use it
     model = get_peft_model(model, lora_config(cfg, model))
     trainable, total = model.get_nb_trainable_parameters()
     model.train()
@@ -248,27 +329,22 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     steps, q, b = privacy["steps"], privacy["sampling_rate"], privacy["expected_batch_size"]
-    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, steps)  # the recipe's linear schedule
-    gen = torch.Generator().manual_seed(cfg.seed)
+    sched = get_scheduler(cfg.lr_scheduler_type, opt, num_warmup_steps=cfg.warmup_steps, num_training_steps=steps)
     collate = PadCollator(tok.pad_token_id)
-    sizes = []
     from tqdm.auto import tqdm
 
     for _ in tqdm(range(steps), desc="DP-SGD", unit="step"):
-        idx = torch.nonzero(torch.rand(len(feats), generator=gen) < q).flatten().tolist()
+        idx = poisson_batch(len(feats), q)
         batch = collate([feats[i] for i in idx]) if idx else None
         private_gradient(gsm, params, batch, max_grad_norm=dp.max_grad_norm, noise_multiplier=privacy["noise_multiplier"],
-                         expected_batch_size=b, generator=gen)
+                         expected_batch_size=b)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        sizes.append(len(idx))
-    # no loss and no clipping count are recorded: statistics of private batches are not differentially private; only
-    # the weights (and the data-independent batch sizes) are released
+    # no loss, clipping count or realised batch size is recorded: statistics of private batches are not
+    # differentially private; only the weights are released
     summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable, "total_parameters": total,
-               "global_step": steps, "train_loss": float("nan"), "loss_curve": [],
-               "resumed_from": None, "mean_batch_size": sum(sizes) / steps,
-               "dp": privacy}
+               "global_step": steps, "train_loss": float("nan"), "loss_curve": [], "resumed_from": None, "dp": privacy}
     save_adapter(model, tok, summary, dp_model_card(summary), out)
     return summary
 
@@ -277,17 +353,21 @@ def dp_model_card(summary: dict) -> str:
     """The recipe's model card plus a section on the DP guarantee."""
     p = summary["dp"]
     sa = p["sa_bound"]
+    k = p["group_size"]
+    if p["privacy_unit"] == "person":
+        unit = (f"one **person** (every training example holding their data changed; up to k = {k} examples hold one "
+                f"person)" + ("" if k == 1 else f", by group privacy from the per-example ({p['example_epsilon']:.4g}, "
+                                                  f"{p['example_delta']:.3g})"))
+    else:
+        unit = "one training **example** changed (a person in several examples is protected only by group privacy)"
     lines = ["", "## Differential privacy (DP-SGD)", "",
-             f"Certified **(ε, δ) = ({p['epsilon']:.4g}, {p['delta']:.3g})** for replace-one neighbours (one training "
-             f"example changed), by {p['accountant']}.", "",
+             f"Certified **(ε, δ) = ({p['epsilon']:.4g}, {p['delta']:.3g})** for replace-one neighbours, privacy unit "
+             f"{unit}; by {p['accountant']}.", "",
              f"DP-SGD on the LoRA parameters: Poisson sampling rate q = {p['sampling_rate']:.4g} (expected batch "
              f"{p['expected_batch_size']}), T = {p['steps']} steps, per-example clipping norm C = {p['max_grad_norm']:g}, "
              f"noise multiplier σ = {p['noise_multiplier']:.4g} (noise std σC/B on the mean gradient).", "",
-             f"Sensitive-attribute bound (G = {p['groups']}, uniform prior, from the replace-one privacy profile): "
-             f"success ≤ {sa['success_bound']:.4f}, advantage ≤ {sa['advantage_bound']:.4f}."]
-    if "group" in p:
-        gp = p["group"]
-        lines += ["", f"A unit written in {p['group_size']} records is ({gp['epsilon']:.4g}, {gp['delta']:.3g})-DP by group "
-                  f"privacy; its value is guessed with success ≤ {gp['success_bound']:.4f}."]
-    lines += ["", "```json", json.dumps(p, indent=2), "```"]
+             f"Sampling and noise: {p['randomness']}; the recipe's seed sets only the LoRA initialisation.", "",
+             f"Sensitive-attribute bound for the privacy unit (G = {p['groups']}, uniform prior, from the replace-one "
+             f"privacy profile): success ≤ {sa['success_bound']:.4f}, advantage ≤ {sa['advantage_bound']:.4f}.",
+             "", "```json", json.dumps(p, indent=2), "```"]
     return model_card(summary) + "\n".join(lines) + "\n"

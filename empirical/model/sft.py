@@ -17,6 +17,8 @@ number; the names form repeats only what the asker already sees (the banner and 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from empirical.benchmark.company import Company, full_name
@@ -73,10 +75,21 @@ def completion_text(q: dict, completion: str = "reasoning", company: Company | N
     return answer
 
 
+_RECORD_ID = re.compile(r"\bid: ([^;\s]+)")
+
+
+def persons(q: dict) -> list[str]:
+    """The people whose data the query holds: every record in its context (an ``id: …`` field of its system message),
+    the verified asker and the target; sorted ids. A person-level DP guarantee counts the examples holding each."""
+    found = set(_RECORD_ID.findall(q["messages"][0]["content"])) | {q["asker_id"], q["target_id"]}
+    return sorted(found)
+
+
 def sft_example(q: dict, company: Company | None = None, completion: str = "reasoning") -> dict:
-    """{"prompt": [system, user], "completion": [assistant]} (the prompt-completion form of TRL's SFTTrainer)."""
+    """{"prompt": [system, user], "completion": [assistant]} (the prompt-completion form of TRL's SFTTrainer), with the
+    query's id, block, decision and :func:`persons`."""
     return {"prompt": q["messages"], "completion": [{"role": "assistant", "content": completion_text(q, completion, company)}],
-            "id": q["id"], "block": q["block"], "malicious": q["malicious"]}
+            "id": q["id"], "block": q["block"], "malicious": q["malicious"], "persons": persons(q)}
 
 
 def balanced_subset(queries: list[dict], n: int, seed: int, benign_share: float = 0.5) -> list[dict]:

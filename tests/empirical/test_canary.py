@@ -10,8 +10,11 @@ from empirical.audit.canary import (
     canary_audit,
     facts,
     make_canaries,
+    read_canaries,
     sa_adversary,
+    streams,
     training_rows,
+    write_canaries,
 )
 from empirical.audit.one_run import one_run_epsilon_lb
 from empirical.benchmark.company import build_company
@@ -27,11 +30,39 @@ def test_canaries_uniform_independent_and_new(company):
     from scipy.stats import chisquare
 
     cs = make_canaries(company, 2100, seed=5)
-    assert [c.record["id"] for c in cs] == [c.record["id"] for c in make_canaries(company, 2100, seed=5)]
+    again = make_canaries(company, 2100, seed=5)
+    # hosts and names follow the seed; the values do not (OS entropy): 2,100 values equal by chance with p = 7^-2100
+    assert [(c.record["id"], c.record["first_name"], c.record["department"]) for c in cs] == \
+        [(c.record["id"], c.record["first_name"], c.record["department"]) for c in again]
+    assert [c.value for c in cs] != [c.value for c in again]
     assert not {c.record["id"] for c in cs} & set(company.by_id)
     counts = np.bincount([c.value for c in cs], minlength=7)
     assert chisquare(counts).pvalue > 1e-3  # uniform on the G = 7 values
     assert all(c.record["marital-status"] in facts(c.record)[-1] for c in cs[:20])
+
+
+def test_canary_values_ignore_every_seed(company):
+    """Seeding numpy's and torch's global generators and passing the same seed does not repeat the values."""
+    import random
+
+    draws = []
+    for _ in range(2):
+        np.random.seed(0)
+        random.seed(0)
+        draws.append([c.value for c in make_canaries(company, 40, seed=0)])
+    assert draws[0] != draws[1]  # equal by chance with p = 7^-40
+
+
+def test_streams_are_separate(company):
+    """Hosts, names and rows come from separate streams: the rows' employees do not change with the number of
+    canaries drawn before them, and the streams' first draws differ."""
+    s = streams(0)
+    assert len({int(g.integers(2**62)) for g in s.values()}) == 3
+    few, many = make_canaries(company, 2, seed=0), make_canaries(company, 30, seed=0)
+    employees = sorted(r["id"] for r in training_rows(company, few, repeats=1, employees=10, seed=0)
+                       if not r["id"].startswith("CN"))
+    assert employees == sorted(r["id"] for r in training_rows(company, many, repeats=1, employees=10, seed=0)
+                               if not r["id"].startswith("CN"))
 
 
 def test_canaries_repeated_k_times(company):
@@ -39,13 +70,23 @@ def test_canaries_repeated_k_times(company):
     rows = training_rows(company, cs, repeats=3, employees=10, seed=0)
     texts = [(r["id"], r["completion"][0]["content"]) for r in rows]
     for c in cs:
-        assert texts.count((c.record["id"], facts(c.record)[-1])) == 3
-    assert len(rows) == 2 * 10 + 2 * 5 * 3
+        assert texts.count((c.record["id"], " ".join(facts(c.record)))) == 3
+    assert len(rows) == 10 + 5 * 3  # one row per employee, k rows per canary
+    assert all(r["persons"] == [r["id"]] for r in rows)
     sensitive = training_rows(company, cs, repeats=3, employees=10, seed=0, canary_facts="sensitive")
-    assert len(sensitive) == 2 * 10 + 5 * 3  # the canaries' marital statements only, k times each
+    assert len(sensitive) == 10 + 5 * 3  # the canaries' marital statements only, k times each
     assert sum(r["completion"][0]["content"].startswith("Marital status:") for r in sensitive if r["id"].startswith("CN")) == 15
     with pytest.raises(ValueError, match="canary_facts"):
         training_rows(company, cs, repeats=1, employees=0, seed=0, canary_facts="some")
+
+
+def test_canaries_file_round_trip(company, tmp_path):
+    cs = make_canaries(company, 4, seed=0)
+    run_id = write_canaries(tmp_path / "canaries.json", cs)
+    back, rid = read_canaries(tmp_path / "canaries.json", 4)
+    assert rid == run_id and len(run_id) == 32
+    assert [(c.record, c.value) for c in back] == [(c.record, c.value) for c in cs]
+    assert read_canaries(tmp_path / "canaries.json", 5) is None and read_canaries(tmp_path / "none.json", 4) is None
 
 
 def test_too_many_canaries(company):

@@ -73,8 +73,7 @@ def test_per_example_gradients_equal_single_backward_passes(lora4bit):
     model, gsm, collate, feats = lora4bit
     params = [p for p in model.parameters() if p.requires_grad]
     assert len(params) == 2 * 7 * 2  # two layers × seven projections × (A, B): every LoRA tensor has a gradient sample
-    step = private_gradient(gsm, params, collate(feats), max_grad_norm=1e6, noise_multiplier=0.0, expected_batch_size=3,
-                            generator=torch.Generator().manual_seed(0))
+    step = private_gradient(gsm, params, collate(feats), max_grad_norm=1e6, noise_multiplier=0.0, expected_batch_size=3)
     single = _single_gradients(model, params, collate, feats)
     assert step.per_example.shape == single.shape
     assert single.abs().max() > 1e-3  # not trivially zero
@@ -88,8 +87,7 @@ def test_clipping(lora4bit):
     params = [p for p in model.parameters() if p.requires_grad]
     single = _single_gradients(model, params, collate, feats)
     c = float(single.norm(dim=1).median())  # clips some examples, not all
-    step = private_gradient(gsm, params, collate(feats), max_grad_norm=c, noise_multiplier=0.0, expected_batch_size=4,
-                            generator=torch.Generator().manual_seed(0))
+    step = private_gradient(gsm, params, collate(feats), max_grad_norm=c, noise_multiplier=0.0, expected_batch_size=4)
     assert torch.all(step.clipped_norms <= c * (1 + 1e-5))
     expected = sum(g * min(1.0, c / float(g.norm())) for g in single) / 4
     assert torch.allclose(step.gradient, expected, rtol=1e-4, atol=1e-8)
@@ -103,8 +101,7 @@ def test_noise_std_on_zero_loss_batch(lora4bit):
     batch = collate(feats)
     batch["labels"][:] = -100  # every token ignored: loss 0, gradient 0, the update is the noise alone
     sigma, c, b = 1.3, 0.7, 5
-    step = private_gradient(gsm, params, batch, max_grad_norm=c, noise_multiplier=sigma, expected_batch_size=b,
-                            generator=torch.Generator().manual_seed(1))
+    step = private_gradient(gsm, params, batch, max_grad_norm=c, noise_multiplier=sigma, expected_batch_size=b)
     assert float(step.norms.max()) == 0.0
     n = step.gradient.numel()
     assert n > 5000
@@ -133,21 +130,25 @@ def test_calibration_reaches_target_with_the_smallest_sigma():
 
 
 def test_dp_finetune_writes_the_guarantee(tiny, tmp_path):
+    """Privacy unit 'example': the accountant's per-example ε, k = 1; the LoRA learning rate follows the recipe's
+    scheduler (constant here, where the old loop always decayed linearly)."""
     cfg = FinetuneConfig().updated({**PRESETS["tiny"], "model": str(tiny), "quantize": True, "max_steps": 3,
-                                    "examples": 8, "per_device_train_batch_size": 2}, "test")
-    summary = dp_finetune(cfg, DpConfig(delta=1e-2, noise_multiplier=1.0, max_grad_norm=0.5, group_size=2), tmp_path / "a")
+                                    "examples": 8, "per_device_train_batch_size": 2,
+                                    "lr_scheduler_type": "constant"}, "test")
+    summary = dp_finetune(cfg, DpConfig(delta=1e-2, noise_multiplier=1.0, max_grad_norm=0.5, privacy_unit="example"),
+                          tmp_path / "a")
     p = summary["dp"]
     assert (p["steps"], p["sampling_rate"], p["noise_multiplier"], p["max_grad_norm"]) == (3, 0.25, 1.0, 0.5)
+    assert (p["privacy_unit"], p["group_size"]) == ("example", 1)
     assert p["epsilon"] == pytest.approx(certified_epsilon(noise_multiplier=1.0, sampling_rate=0.25, steps=3, delta=1e-2))
-    # group privacy for a unit in two records: (2ε, (1 + e^ε)δ)
-    assert p["group"]["epsilon"] == pytest.approx(2 * p["epsilon"])
-    assert p["group"]["delta"] == pytest.approx((1 + math.exp(p["epsilon"])) * 1e-2)
+    assert "mean_batch_size" not in summary and "os.urandom" in p["randomness"]
     out = tmp_path / "a"
     assert (out / "adapter_config.json").is_file()
     stored = json.loads((out / "sensaware_finetune.json").read_text())
     assert stored["dp"]["epsilon"] == p["epsilon"] and 0 < stored["dp"]["sa_bound"]["success_bound"] <= 1
     card = (out / "README.md").read_text()
     assert "Differential privacy" in card and f"{p['epsilon']:.4g}" in card and "σ = 1" in card
+    assert "privacy unit one training **example**" in card
 
 
 @pytest.mark.parametrize("extra,needle", [
