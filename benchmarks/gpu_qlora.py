@@ -102,7 +102,6 @@ def dp_ratio(model, opt, vocab: int, args, device: str, plain_step, sync) -> Non
     batch = {"input_ids": x, "labels": x.clone(), "attention_mask": torch.ones_like(x)}
     gsm = wrap(model)
     params = [q for q in model.parameters() if q.requires_grad]
-    gen = torch.Generator().manual_seed(0)
     plain, private = [], []
     for _ in range(max(2, args.steps)):
         sync()
@@ -111,8 +110,7 @@ def dp_ratio(model, opt, vocab: int, args, device: str, plain_step, sync) -> Non
         sync()
         plain.append(time.perf_counter() - t)
         t = time.perf_counter()
-        private_gradient(gsm, params, batch, max_grad_norm=1.0, noise_multiplier=1.0, expected_batch_size=args.batch,
-                         generator=gen)
+        private_gradient(gsm, params, batch, max_grad_norm=1.0, noise_multiplier=1.0, expected_batch_size=args.batch)
         opt.step()
         opt.zero_grad(set_to_none=True)
         sync()

@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 pytest.importorskip("opacus")
 
 from empirical.audit import dp_sweep  # noqa: E402
-from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries  # noqa: E402
+from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries, read_canaries  # noqa: E402
 from empirical.audit.dp_sweep import AuditViolation, SweepConfig, run_sweep  # noqa: E402
 from empirical.benchmark.company import build_company  # noqa: E402
 from empirical.model.loading import build_tiny_model  # noqa: E402
@@ -65,6 +65,22 @@ def test_entries(cfg, swept):
     assert dp["sampling_rate"] == pytest.approx(4 / out["dp_sweep"]["rows"])
     assert entries[2]["success_bound"] == pytest.approx(dp["sa_bound"]["success_bound"])
     assert entries[0]["success_bound"] is None
+    # privacy unit: the person; one row per person here, so k = 1 and the unit's ε is the example's
+    assert (dp["privacy_unit"], dp["group_size"]) == ("person", 1)
+    assert entries[2]["unit_epsilon"] == entries[2]["epsilon"] and entries[2]["privacy_unit"] == "person"
+
+
+def test_canary_values_only_in_the_run_folder(cfg, swept):
+    """The values are in the run folder's canaries.json and nowhere else: re-drawing with the published seed gives
+    other values (equal by chance with p = 7^-6), and no other file names them."""
+    root, _ = swept
+    saved, run_id = read_canaries(root / "canaries.json", 6)
+    redrawn = make_canaries(build_company(cfg.company_seed), 6, seed=cfg.seed)
+    assert [c.record["id"] for c in redrawn] == [c.record["id"] for c in saved]
+    assert [c.value for c in redrawn] != [c.value for c in saved]
+    for f in root.rglob("*.json"):
+        if f.name != "canaries.json":
+            assert '"value"' not in f.read_text() and run_id not in f.read_text()
 
 
 def test_resume_does_not_retrain(cfg, swept, monkeypatch):
@@ -88,13 +104,14 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
         f.unlink()
     real = dp_sweep.train_one
 
-    def buggy(cfg, epsilon, rows, out):
-        summary = real(cfg, epsilon, rows, out)
+    def buggy(cfg, epsilon, rows, out, privacy=None):
+        summary = real(cfg, epsilon, rows, out, privacy)
         if epsilon is not None:
-            summary["dp"]["epsilon"] = 0.1
+            summary["dp"]["example_epsilon"] = 0.1
         return summary
 
-    truths = np.array([c.value for c in make_canaries(build_company(0), 6, seed=0)])
+    saved, _ = read_canaries(tmp_path / "s" / "canaries.json", 6)  # the values live only in the run folder
+    truths = np.array([c.value for c in saved])
     monkeypatch.setattr(dp_sweep, "train_one", buggy)
     monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s: (truths, np.ones(6)))
     with pytest.raises(AuditViolation, match="exceeds"):
@@ -114,7 +131,7 @@ def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
     class Retrained(Exception):
         pass
 
-    def train(cfg, epsilon, rows, out):
+    def train(cfg, epsilon, rows, out, privacy=None):
         assert not out.exists()  # the old adapter is gone before training starts
         raise Retrained
 
@@ -127,7 +144,7 @@ def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
     ({"epsilons": (0.0,)}, "epsilons"), ({"epsilons": (float("inf"),)}, "epsilons"), ({"epsilons": (None, None)}, "repeats"),
     ({"delta": 1.0}, "delta"), ({"delta": "x"}, "delta"), ({"canaries": 0}, "canaries"), ({"employees": 2.5}, "employees"),
     ({"level": 1.0}, "level"), ({"epochs": None}, "epochs"), ({"max_grad_norm": 0.0}, "max_grad_norm"),
-    ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 16 rows: refused before the run without DP trains
+    ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 10 rows: refused before the run without DP trains
     ({"epsilons": (None, 1e-4)}, "σ"),  # unreachable: refused before any training
     ({"canaries": 10**6}, "more than the company can host")])
 def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
