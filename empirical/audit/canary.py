@@ -84,26 +84,26 @@ def make_canaries(company: Company, m: int, seed: int) -> list[Canary]:
     return out
 
 
-def read_canaries(path: str | Path, m: int) -> tuple[list[Canary], str] | None:
+def read_canaries(path: str | Path, m: int, seed: int, company_seed: int) -> tuple[list[Canary], str] | None:
     """A run folder's canaries and secret run id (``canaries.json``, :func:`write_canaries`), or None when the file
-    is missing or holds another number of canaries."""
+    is missing or was drawn for another number of canaries, seed or company."""
     path = Path(path)
     if not path.is_file():
         return None
     saved = json.loads(path.read_text(encoding="utf-8"))
-    if len(saved["canaries"]) != m:
+    if (len(saved["canaries"]), saved.get("seed"), saved.get("company_seed")) != (m, seed, company_seed):
         return None
     return [Canary(c["record"], int(c["value"])) for c in saved["canaries"]], saved["run_id"]
 
 
-def write_canaries(path: str | Path, canaries: list[Canary]) -> str:
-    """Write the canaries with a new random run id to ``path`` atomically; returns the run id. The file is the only
-    record of the values: keep it private (it decides the audit's score)."""
+def write_canaries(path: str | Path, canaries: list[Canary], seed: int, company_seed: int) -> str:
+    """Write the canaries (drawn with ``seed`` in company ``company_seed``) with a new random run id to ``path``,
+    atomically and readable by its owner only; returns the run id. The file is the only record of the values: keep it
+    private (it decides the audit's score)."""
     run_id = secrets.token_hex(16)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as fh:
-        json.dump({"run_id": run_id, "note": "secret: the canaries' values, for scoring the audit only",
+    with atomic_write(path, private=True) as fh:
+        json.dump({"run_id": run_id, "seed": seed, "company_seed": company_seed,
+                   "note": "secret: the canaries' values, for scoring the audit only",
                    "canaries": [{"record": c.record, "value": c.value} for c in canaries]}, fh, indent=1)
     return run_id
 

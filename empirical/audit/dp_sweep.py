@@ -62,7 +62,7 @@ class SweepConfig:
     delta: float = 1e-5
     canaries: int = 32
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
-    employees: int = 4  # company records written beside the canaries (two facts each)
+    employees: int = 4  # company records written beside the canaries (one row of two facts each)
     epochs: float = 16.0
     batch_size: int = 16
     learning_rate: float = 1e-2
@@ -183,13 +183,14 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     company = build_company(cfg.company_seed)
-    saved = read_canaries(root / "canaries.json", cfg.canaries)  # the values are secret: drawn once, kept in the folder
+    # the values are secret: drawn once, kept in the run folder
+    saved = read_canaries(root / "canaries.json", cfg.canaries, cfg.seed, cfg.company_seed)
     canaries, run_id = saved or (make_canaries(company, cfg.canaries, cfg.seed), None)
     rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
                          canary_facts="sensitive")
     # every DP run's inputs (δ < 1/n, C, a reachable ε, the batch) checked before any training; each plan is passed on
     plans = {eps: plan(cfg.training(), _dp_config(cfg, eps), rows) for eps in cfg.epsilons if eps is not None}
-    run_id = run_id or write_canaries(root / "canaries.json", canaries)
+    run_id = run_id or write_canaries(root / "canaries.json", canaries, cfg.seed, cfg.company_seed)
     # each DP entry tests "ε_lb ≤ certified ε" at (1 − level)/(number of DP entries): Bonferroni, so a run that is
     # truly DP raises a false alarm with probability ≤ 1 − level overall
     n_dp = 2 * sum(e is not None for e in cfg.epsilons)

@@ -64,10 +64,11 @@ def read_jsonl(path: str | os.PathLike, required: Iterable[str] = ()) -> Iterato
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
+def atomic_write(path: str | os.PathLike, mode: str = "w", *, private: bool = False) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success rename it over ``path``, on error delete it.
 
-    ``.gz`` paths are gzip-compressed (with a zero timestamp, so equal content gives equal bytes).
+    ``.gz`` paths are gzip-compressed (with a zero timestamp, so equal content gives equal bytes). ``private``: the
+    file stays readable by its owner only (0600) from its creation on, for secrets.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -86,9 +87,10 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
         else:
             with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
                 yield fh
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the result normal file permissions
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the result normal file permissions
         os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

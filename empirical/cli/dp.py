@@ -15,7 +15,8 @@ def dp_flags(p: argparse.ArgumentParser) -> None:
                    "Gaussian noise (Opacus per-example gradients)")
     g.add_argument("--target-epsilon", type=float, help="calibrate σ to this replace-one ε at --delta")
     g.add_argument("--noise-multiplier", type=float, help="σ (instead of --target-epsilon)")
-    g.add_argument("--delta", type=float, help="δ, below 1/n for n training examples (default min(1/(n·ln n), 1e-5))")
+    g.add_argument("--delta", type=float, help="δ, below 1/n for n units (examples, or persons when more; "
+                   "default min(1/(n·ln n), 1e-5))")
     g.add_argument("--max-grad-norm", type=float, default=1.0, help="per-example clipping norm C (default 1.0)")
     g.add_argument("--groups", type=int, default=7, help="G of the SA bound in the model card (default 7: marital status)")
     g.add_argument("--privacy-unit", choices=("person", "example"), default="person",
@@ -25,7 +26,7 @@ def dp_flags(p: argparse.ArgumentParser) -> None:
 
 def run_dp_finetune(args: argparse.Namespace, cfg: FinetuneConfig, dataset: list[dict] | None = None) -> dict | None:
     """DP fine-tuning when ``--dp`` is set (None otherwise); DP flags without ``--dp`` are refused."""
-    from empirical.model.dp import DpConfig, default_delta, dp_finetune
+    from empirical.model.dp import DpConfig, default_delta, dp_finetune, units
     from empirical.model.finetune import build_dataset
 
     given = [f for f, v in (("--target-epsilon", args.target_epsilon), ("--noise-multiplier", args.noise_multiplier),
@@ -37,7 +38,7 @@ def run_dp_finetune(args: argparse.Namespace, cfg: FinetuneConfig, dataset: list
             raise ValueError(f"{', '.join(given)} need(s) --dp")
         return None
     rows = dataset if dataset is not None else build_dataset(cfg)
-    delta = args.delta if args.delta is not None else default_delta(len(rows))
+    delta = args.delta if args.delta is not None else default_delta(units(rows, args.privacy_unit))
     dp = DpConfig(delta=delta, target_epsilon=args.target_epsilon, noise_multiplier=args.noise_multiplier,
                   max_grad_norm=args.max_grad_norm, groups=args.groups, privacy_unit=args.privacy_unit)
     return dp_finetune(cfg, dp, args.out, dataset=rows)

@@ -17,9 +17,12 @@ After T steps the training is (ε, δ)-DP for replace-one neighbours, ε from th
 a twin, a canary written k times) changes k examples at once, so the guarantee of the **person** is group
 privacy over k replacements, ``(kε₁, δ₁·Σ_{j<k} e^{jε₁})`` (result 8) for any point (ε₁, δ₁) of the per-example
 profile; the reported (ε, δ) takes the smallest ε₁ whose group δ is ≤ δ. k is the largest number of examples that
-hold one person (each row's ``persons``). ``privacy_unit="example"`` reports the per-example guarantee (k = 1).
-Given a target ε for the unit, σ is calibrated on the accountant (``dp_accounting.calibrate_dp_mechanism``) to
-the per-example (ε/k, δ/Σ_{j<k} e^{jε/k}), which implies it. The SA bound is the minimum over the group-privacy
+hold one person (each row's ``persons``: their own record, their turns as asker or target). The neighbouring
+datasets are training sets that differ in every row holding one person; a change to the company table that
+regenerates the questionnaire may change other rows too and is not covered. ``privacy_unit="example"`` reports the
+per-example guarantee (k = 1).
+Given a target ε for the unit, σ is calibrated on the accountant (``dp_accounting.calibrate_dp_mechanism`` for
+k = 1, a bisection on the unit's ε for k > 1). The SA bound is the minimum over the group-privacy
 images of the per-example profile (``theory.profile_sa_bound``).
 
 *Randomness.* Sampling and noise come from the OS's cryptographically secure generator, fresh in every run and
@@ -33,6 +36,8 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from empirical.model.dp_randomness import SOURCE, gaussian_noise, poisson_batch
 from empirical.model.finetune import (
@@ -71,6 +76,7 @@ class DpConfig:
     privacy_unit: str = "person"
 
     def validate(self, examples: int) -> None:
+        """Every setting against its range; ``examples``: the number of units δ is compared with (:func:`units`)."""
         if (self.target_epsilon is None) == (self.noise_multiplier is None):
             raise ValueError("DP fine-tuning needs exactly one of `--target-epsilon` and `--noise-multiplier`.")
         if self.target_epsilon is not None and not (self.target_epsilon > 0 and math.isfinite(self.target_epsilon)):
@@ -80,8 +86,8 @@ class DpConfig:
         if not (self.max_grad_norm > 0 and math.isfinite(self.max_grad_norm)):
             raise ValueError(f"`--max-grad-norm` must be a finite number > 0. Found {self.max_grad_norm!r}.")
         if not 0 < self.delta < 1.0 / examples:
-            raise ValueError(f"`--delta` must lie in (0, 1/n) = (0, {1.0 / examples:.3g}) for n = {examples} training "
-                             f"examples (δ ≥ 1/n allows releasing a record outright). Found {self.delta!r}.")
+            raise ValueError(f"`--delta` must lie in (0, 1/n) = (0, {1.0 / examples:.3g}) for n = {examples} units (training "
+                             f"examples, or persons when more) (δ ≥ 1/n allows releasing one outright). Found {self.delta!r}.")
         if self.groups < 2:
             raise ValueError(f"`groups` must be >= 2. Found {self.groups!r}.")
         if self.privacy_unit not in PRIVACY_UNITS:
@@ -94,8 +100,17 @@ def default_delta(examples: int) -> float:
     return min(1.0 / (examples * math.log(examples)), 1e-5) if examples > 1 else 1e-5
 
 
+def units(rows: list[dict], privacy_unit: str) -> int:
+    """How many units the δ must be small against: max(rows, distinct persons) for ``person``, the rows otherwise."""
+    return max(len(rows), len(_person_counts(rows))) if privacy_unit == "person" else len(rows)
+
+
 def group_size(rows: list[dict]) -> int:
     """k: the largest number of rows that hold one person (each row's ``persons``, a list of ids)."""
+    return max(_person_counts(rows).values(), default=1)
+
+
+def _person_counts(rows: list[dict]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for i, r in enumerate(rows):
         ids = r.get("persons")
@@ -105,7 +120,7 @@ def group_size(rows: list[dict]) -> int:
                              "use `--privacy-unit example`")
         for p in set(ids):
             counts[p] = counts.get(p, 0) + 1
-    return max(counts.values(), default=1)
+    return counts
 
 
 def _event(sigma: float, q: float, steps: int):
@@ -133,39 +148,56 @@ def certified_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: i
     return float(_composed(noise_multiplier, sampling_rate, steps).get_epsilon(float(delta)))
 
 
+#: the smallest δ the PLD accountant resolves: below it (and where it returns a negative number) δ is taken as this
+DELTA_FLOOR = 1e-14
+
+
 def unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float, k: int) -> dict:
-    """The (ε, δ) of a unit held in ``k`` examples: ``k·ε₁`` for the smallest per-example ε₁ (bisection to 10⁻⁶)
-    whose group δ, ``δ₁(ε₁)·Σ_{j<k} e^{jε₁}`` with δ₁ the accountant's replace-one profile, is ≤ ``delta``; with
-    the per-example point (ε₁, δ₁) it comes from. k = 1 is the accountant's ε at δ."""
+    """The (ε, δ) of a unit held in ``k`` examples: ``k·ε₁`` for the smallest per-example ε₁ found whose group δ,
+    ``δ₁(ε₁)·Σ_{j<k} e^{jε₁}`` with δ₁ the accountant's replace-one profile (floored at :data:`DELTA_FLOOR`, so
+    numerical zeros never pass), is ≤ ``delta``; with the per-example point (ε₁, δ₁) it comes from. The group δ falls
+    then rises in ε₁, so the search scans a log grid upward for the first qualifying ε₁ and bisects below it (any
+    qualifying point is a valid guarantee). k = 1 is the accountant's ε at δ; a ValueError when no ε₁ qualifies."""
     acc = _composed(noise_multiplier, sampling_rate, steps)
     if k == 1:
         e = float(acc.get_epsilon(float(delta)))
         return {"epsilon": e, "delta": delta, "example_epsilon": e, "example_delta": delta}
 
-    def group_delta(e1: float) -> float:
-        return float(group_privacy(e1, min(1.0, float(acc.get_delta(e1))), k)[1])
+    def d1(e1: float) -> float:
+        return min(1.0, max(DELTA_FLOOR, float(acc.get_delta(e1))))
 
-    lo, hi = 0.0, 1.0
-    while group_delta(hi) > delta:
-        lo, hi = hi, 2 * hi
-        if hi > 1e4:
-            raise ValueError(f"no finite ε for a unit in k = {k} examples at δ = {delta:g} (σ = {noise_multiplier:.4g}, "
-                             f"q = {sampling_rate:.4g}, T = {steps}); raise σ or use fewer steps")
-    if group_delta(lo) <= delta:
-        hi = lo
-    while hi - lo > 1e-6 * max(1.0, hi):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if group_delta(mid) <= delta else (mid, hi)
-    return {"epsilon": k * hi, "delta": delta, "example_epsilon": hi, "example_delta": min(1.0, float(acc.get_delta(hi)))}
+    def ok(e1: float) -> bool:
+        return float(group_privacy(e1, d1(e1), k)[1]) <= delta
+
+    grid = [0.0, *np.geomspace(1e-4, 700.0 / (k - 1), 60).tolist()]
+    first = next((i for i, e1 in enumerate(grid) if ok(e1)), None)
+    if first is None:
+        raise ValueError(f"no ε for a person in k = {k} examples at `--delta` {delta:g} (the accountant resolves δ down to "
+                         f"{DELTA_FLOOR:g} per example) with σ = "
+                         f"{noise_multiplier:.4g}, q = {sampling_rate:.4g}, T = {steps}: raise `--noise-multiplier`, train "
+                         "fewer steps, or use `--privacy-unit example`")
+    hi = grid[first]
+    if first > 0:
+        lo = grid[first - 1]
+        while hi - lo > 1e-6 * max(1.0, hi):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return {"epsilon": k * hi, "delta": delta, "example_epsilon": hi, "example_delta": d1(hi)}
 
 
-def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float) -> float:
-    """The smallest σ (to 1e−3, rounded up) whose replace-one ε at δ is ≤ ``target_epsilon``; a ValueError naming the
-    σ that would be needed when it exceeds :data:`MAX_NOISE_MULTIPLIER`."""
+def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float, k: int = 1) -> float:
+    """The smallest σ (to 1e−3, rounded up; for k > 1 to a ratio of 1.001) whose ε at δ for a unit in ``k`` examples
+    (:func:`unit_guarantee`) is ≤ ``target_epsilon``; a ValueError naming the σ that would be needed when it exceeds
+    :data:`MAX_NOISE_MULTIPLIER`."""
     import dp_accounting
 
     def eps(s: float) -> float:
-        return certified_epsilon(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta)
+        if k == 1:
+            return certified_epsilon(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta)
+        try:
+            return unit_guarantee(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta, k=k)["epsilon"]
+        except ValueError:  # no ε at this σ
+            return math.inf
 
     if eps(MIN_NOISE_MULTIPLIER) <= target_epsilon:
         return MIN_NOISE_MULTIPLIER
@@ -176,9 +208,16 @@ def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, 
                 need = _bisect(eps, target_epsilon, MAX_NOISE_MULTIPLIER, hi)
                 break
         what = f"σ ≈ {need:.4g}" if need else "σ > 1e4"
-        raise ValueError(f"`--target-epsilon` {target_epsilon:g} at δ = {delta:g} is out of reach for T = {steps} steps at "
-                         f"sampling rate q = {sampling_rate:.4g}: it needs {what}, above the limit σ ≤ "
+        unit = "" if k == 1 else f" for a person in up to k = {k} examples"
+        raise ValueError(f"`--target-epsilon` {target_epsilon:g} at δ = {delta:g}{unit} is out of reach for T = {steps} steps "
+                         f"at sampling rate q = {sampling_rate:.4g}: it needs {what}, above the limit σ ≤ "
                          f"{MAX_NOISE_MULTIPLIER:g} (the update would be noise). Raise ε, or train fewer steps.")
+    if k > 1:
+        lo, hi = MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER
+        while hi / lo > 1.001:
+            mid = math.sqrt(lo * hi)
+            lo, hi = (lo, mid) if eps(mid) <= target_epsilon else (mid, hi)
+        return hi
     res = dp_accounting.calibrate_dp_mechanism(
         _accountant, lambda s: _event(s, sampling_rate, steps), target_epsilon, delta,
         dp_accounting.ExplicitBracketInterval(MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER), tol=1e-3)
@@ -197,25 +236,15 @@ def plan(cfg: FinetuneConfig, dp: DpConfig, rows: list[dict]) -> dict:
     input before any model is loaded. Expected batch B = per-device batch × accumulation; q = B/n; T = max_steps, or
     ⌈epochs·n/B⌉; k = :func:`group_size` of the rows for ``person``, 1 for ``example``."""
     examples = len(rows)
-    dp.validate(examples)
     k = group_size(rows) if dp.privacy_unit == "person" else 1
+    dp.validate(units(rows, dp.privacy_unit))
     b = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps
     if b > examples:
         raise ValueError(f"the expected batch {b} exceeds the {examples} training examples; lower the batch size")
     q = b / examples
     steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_train_epochs * examples / b))
-    sigma = dp.noise_multiplier
-    if sigma is None:  # the per-example (ε/k, δ/Σ_{j<k} e^{jε/k}) implies (ε, δ) for the unit
-        e1 = dp.target_epsilon / k
-        if (k - 1) * e1 > 700:
-            raise ValueError(f"`--target-epsilon` {dp.target_epsilon:g} for a unit in k = {k} examples leaves no δ per "
-                             "example (δ/Σ_{j<k} e^(jε/k) underflows); choose ε <= 700")
-        d1 = dp.delta / math.fsum(math.exp(j * e1) for j in range(k))
-        try:
-            sigma = calibrate_noise(target_epsilon=e1, sampling_rate=q, steps=steps, delta=d1)
-        except ValueError as exc:
-            raise ValueError(f"{exc} (privacy unit {dp.privacy_unit}: a person is in up to k = {k} examples, so each "
-                             f"example gets ε/k = {e1:.4g})" if k > 1 else str(exc)) from None
+    sigma = dp.noise_multiplier or calibrate_noise(target_epsilon=dp.target_epsilon, sampling_rate=q, steps=steps,
+                                                   delta=dp.delta, k=k)
     unit = unit_guarantee(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta, k=k)
     if k == 1:
         sa = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=steps, groups=dp.groups).to_dict()
@@ -355,9 +384,10 @@ def dp_model_card(summary: dict) -> str:
     sa = p["sa_bound"]
     k = p["group_size"]
     if p["privacy_unit"] == "person":
-        unit = (f"one **person** (every training example holding their data changed; up to k = {k} examples hold one "
-                f"person)" + ("" if k == 1 else f", by group privacy from the per-example ({p['example_epsilon']:.4g}, "
-                                                  f"{p['example_delta']:.3g})"))
+        unit = (f"one **person** (every training example holding their record, or them as asker or target, changed; up to "
+                f"k = {k} examples hold one person)" + (
+                    "" if k == 1 else f", by group privacy from the per-example ({p['example_epsilon']:.4g}, "
+                                      f"{p['example_delta']:.3g})"))
     else:
         unit = "one training **example** changed (a person in several examples is protected only by group privacy)"
     lines = ["", "## Differential privacy (DP-SGD)", "",

@@ -80,7 +80,10 @@ _RECORD_ID = re.compile(r"\bid: ([^;\s]+)")
 
 def persons(q: dict) -> list[str]:
     """The people whose data the query holds: every record in its context (an ``id: …`` field of its system message),
-    the verified asker and the target; sorted ids. A person-level DP guarantee counts the examples holding each."""
+    the verified asker and the target; sorted ids. A person-level DP guarantee counts the examples holding each.
+
+    A name that is a field of another person's record (the supervisor a record names) is that record's data and is
+    not counted: counting every lead named in their staff's records would put a lead in about half of all examples."""
     found = set(_RECORD_ID.findall(q["messages"][0]["content"])) | {q["asker_id"], q["target_id"]}
     return sorted(found)
 

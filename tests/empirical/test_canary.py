@@ -81,12 +81,18 @@ def test_canaries_repeated_k_times(company):
 
 
 def test_canaries_file_round_trip(company, tmp_path):
+    import stat
+
     cs = make_canaries(company, 4, seed=0)
-    run_id = write_canaries(tmp_path / "canaries.json", cs)
-    back, rid = read_canaries(tmp_path / "canaries.json", 4)
+    run_id = write_canaries(tmp_path / "canaries.json", cs, seed=0, company_seed=0)
+    assert stat.S_IMODE((tmp_path / "canaries.json").stat().st_mode) == 0o600  # a secret: its owner only
+    back, rid = read_canaries(tmp_path / "canaries.json", 4, seed=0, company_seed=0)
     assert rid == run_id and len(run_id) == 32
     assert [(c.record, c.value) for c in back] == [(c.record, c.value) for c in cs]
-    assert read_canaries(tmp_path / "canaries.json", 5) is None and read_canaries(tmp_path / "none.json", 4) is None
+    # drawn for another count, seed or company: not this run's canaries
+    for m, seed, cseed in ((5, 0, 0), (4, 1, 0), (4, 0, 3)):
+        assert read_canaries(tmp_path / "canaries.json", m, seed=seed, company_seed=cseed) is None
+    assert read_canaries(tmp_path / "none.json", 4, seed=0, company_seed=0) is None
 
 
 def test_too_many_canaries(company):

@@ -62,6 +62,22 @@ def test_gaussian_noise_has_the_normal_law():
     assert stats.kstest(x / 2.5, "norm").pvalue > 1e-4
     assert float(x.std()) == pytest.approx(2.5, rel=0.01)
     assert stats.kstest(dp_randomness.uniforms(100_000), "uniform").pvalue > 1e-4
+    assert np.unique(x).size == x.size  # no draw repeated
+
+
+def test_box_muller_pairs_are_independent():
+    """The cosine and sine halves share a radius and an angle: uncorrelated, and so are their squares (a shared angle
+    or a reused uniform would correlate them); neighbours in the noise are uncorrelated too."""
+    n = 100_000
+    z = dp_randomness.standard_normals(2 * n)
+    c, s = z[:n], z[n:]
+    limit = 5 / math.sqrt(n)
+    assert abs(np.corrcoef(c, s)[0, 1]) < limit
+    assert abs(np.corrcoef(c**2, s**2)[0, 1]) < limit
+    x = dp_randomness.gaussian_noise(n, 1.0)
+    assert abs(np.corrcoef(x[:-1], x[1:])[0, 1]) < limit
+    with pytest.raises(ValueError, match="number of draws"):
+        dp_randomness.gaussian_noise(-1, 1.0)
 
 
 def test_poisson_batch_rate():
@@ -185,10 +201,27 @@ def test_person_guarantee_against_dp_accounting_and_group_privacy():
     assert group_delta(e1) <= 1e-5
     assert group_delta(e1 * 0.999) > 1e-5
     assert 0.9 * 4.0 <= p["epsilon"] <= 4.0  # calibrated to the target, not far below it
+    assert p["example_delta"] == pytest.approx(acc.get_delta(e1))
     # the unit's SA bound is weaker than one example's (the per-example profile at the same σ)
     one = plan(cfg, DpConfig(delta=1e-5, noise_multiplier=p["noise_multiplier"], privacy_unit="example"), rows)
     assert one["group_size"] == 1 and one["epsilon"] < p["epsilon"]
     assert 1 / 7 < one["sa_bound"]["success_bound"] < p["sa_bound"]["success_bound"] <= 1
+
+
+def test_person_guarantee_at_the_edges():
+    """A large target for k = 2 is reached (group δ falls then rises in ε₁: the search scans upward from small ε₁);
+    a target out of reach names the σ it needs; a σ too small for any resolvable ε says so, never a deep error."""
+    cfg = FinetuneConfig().updated({"per_device_train_batch_size": 8, "gradient_accumulation_steps": 1,
+                                    "num_train_epochs": 1.0}, "test")
+    two = [{"persons": ["x" if i < 2 else f"p{i}"]} for i in range(40)]
+    p = plan(cfg, DpConfig(delta=1e-5, target_epsilon=40.0), two)
+    assert p["group_size"] == 2 and 0 < p["epsilon"] <= 40.0
+    assert p["example_delta"] * (1 + math.exp(p["example_epsilon"])) <= 1e-5 * (1 + 1e-9)
+    fifty = [{"persons": ["x" if i < 50 else f"p{i}"]} for i in range(60)]
+    with pytest.raises(ValueError, match=r"k = 50 examples is out of reach .* needs σ ≈"):
+        plan(cfg, DpConfig(delta=1e-5, target_epsilon=1.0), fifty)
+    with pytest.raises(ValueError, match="no ε for a person in k = 50 examples"):
+        plan(cfg, DpConfig(delta=1e-5, noise_multiplier=0.5), fifty)
 
 
 def test_cpu_preset_dp_model_card_states_the_person(tiny, tmp_path):

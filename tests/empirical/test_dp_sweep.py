@@ -72,15 +72,40 @@ def test_entries(cfg, swept):
 
 def test_canary_values_only_in_the_run_folder(cfg, swept):
     """The values are in the run folder's canaries.json and nowhere else: re-drawing with the published seed gives
-    other values (equal by chance with p = 7^-6), and no other file names them."""
+    other values (equal by chance with p = 7^-6), and no other file (adapters, model cards, entries, keys) names a
+    canary at all."""
     root, _ = swept
-    saved, run_id = read_canaries(root / "canaries.json", 6)
+    saved, run_id = read_canaries(root / "canaries.json", 6, seed=cfg.seed, company_seed=cfg.company_seed)
     redrawn = make_canaries(build_company(cfg.company_seed), 6, seed=cfg.seed)
     assert [c.record["id"] for c in redrawn] == [c.record["id"] for c in saved]
     assert [c.value for c in redrawn] != [c.value for c in saved]
-    for f in root.rglob("*.json"):
-        if f.name != "canaries.json":
-            assert '"value"' not in f.read_text() and run_id not in f.read_text()
+    published = [f for f in root.rglob("*") if f.is_file() and f.name != "canaries.json"]
+    assert len(published) > 10
+    for f in published:
+        data = f.read_bytes()
+        assert run_id.encode() not in data and not any(c.record["id"].encode() in data for c in saved), f
+
+
+def test_new_canaries_retrain(cfg, swept, tmp_path, monkeypatch):
+    """Without its canaries.json a run folder draws new canaries, and its adapters (trained on the old ones) are
+    retrained, never audited against the new values."""
+    import shutil
+
+    root, _ = swept
+    shutil.copytree(root, tmp_path / "s")
+    (tmp_path / "s" / "canaries.json").unlink()
+
+    class Retrained(Exception):
+        pass
+
+    def train(cfg, epsilon, rows, out, privacy=None):
+        assert not out.exists()
+        raise Retrained
+
+    monkeypatch.setattr(dp_sweep, "train_one", train)
+    with pytest.raises(Retrained):
+        run_sweep(cfg, tmp_path / "s", log=lambda s: None)
+    assert (tmp_path / "s" / "canaries.json").is_file()
 
 
 def test_resume_does_not_retrain(cfg, swept, monkeypatch):
@@ -110,7 +135,7 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
             summary["dp"]["example_epsilon"] = 0.1
         return summary
 
-    saved, _ = read_canaries(tmp_path / "s" / "canaries.json", 6)  # the values live only in the run folder
+    saved, _ = read_canaries(tmp_path / "s" / "canaries.json", 6, seed=0, company_seed=0)  # the values live only in the run folder
     truths = np.array([c.value for c in saved])
     monkeypatch.setattr(dp_sweep, "train_one", buggy)
     monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s: (truths, np.ones(6)))
