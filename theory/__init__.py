@@ -17,9 +17,13 @@ from theory.dpsgd import (
     DpSgdBound,
     PrivacyProfile,
     ProfileBound,
+    UnitGuarantee,
+    dpsgd_calibrate,
     dpsgd_epsilon,
+    dpsgd_pld,
     dpsgd_privacy_profile,
     dpsgd_sa_bound,
+    dpsgd_unit_guarantee,
     profile_sa_bound,
 )
 from theory.games import Adversary, AIGame, Guard, Mechanism, Prior, SAGame
@@ -38,7 +42,8 @@ __all__ = [
     "advantage", "success_from_advantage", "basic_composition", "group_privacy", "tv_tensorisation",
     "bayes_success_context", "correlation_floor", "dp_chain_advantage", "eta", "eta_symbolic", "eta_witness",
     "dpsgd_epsilon", "dpsgd_sa_bound", "dpsgd_privacy_profile", "profile_sa_bound", "DpSgdBound", "PrivacyProfile",
-    "ProfileBound", "optimal_success", "optimal_mechanism", "SaBound", "Adversary", "AIGame", "Guard", "Mechanism", "Prior", "SAGame",
+    "ProfileBound", "dpsgd_pld", "dpsgd_unit_guarantee", "dpsgd_calibrate", "UnitGuarantee", "optimal_success",
+    "optimal_mechanism", "SaBound", "Adversary", "AIGame", "Guard", "Mechanism", "Prior", "SAGame",
     "epsilon_lower_bound", "epsilon_lower_bound_eta", "epsilon_lower_bound_success", "optimal_success_lp",
     "optimal_success_lp_conditional", "Policy", "sa_private_delta", "sa_private_epsilon", "post_processing_tv",
     "prior_aware_success", "sandwich_advantage", "sandwich_dp", "sandwich_success", "sa_bound", "THEOREMS",

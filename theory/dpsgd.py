@@ -377,3 +377,112 @@ def dpsgd_sa_bound(*, noise_multiplier: float, sampling_rate: float, steps: int,
     b = _sa_bound(np.asarray(re), np.asarray(rd), g, w)
     return DpSgdBound(sigma, q, t, g, method, accountant, float(re), float(rd), b.tv_bound, b.success_bound,
                       b.advantage_bound, eps, float(delta), b.prior)
+
+
+# --- one accountant for training: the replace-one ε of DP-SGD, a unit in k examples, calibration -------------------
+
+#: the smallest per-example δ read from the PLD: below it (and where the PLD's sums return a negative number) δ is
+#: taken as this, so a numerical zero never passes for a guarantee
+DELTA_FLOOR = 1e-14
+
+
+@dataclass(frozen=True)
+class UnitGuarantee:
+    """(ε, δ) of a unit held in ``group_size`` = k examples of a DP-SGD run, and the per-example replace-one point
+    (ε₁, δ₁) it comes from by group privacy over k replacements: ``ε = k·ε₁``, ``δ ≥ δ₁·Σ_{j<k} e^{jε₁}``."""
+
+    epsilon: float
+    delta: float
+    group_size: int
+    example_epsilon: float
+    example_delta: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def dpsgd_pld(*, noise_multiplier: float, sampling_rate: float, steps: int, replace_one: bool = True):
+    """The T-fold composed PLD of DP-SGD (σ, q, T) from dp-accounting (``from_gaussian_mechanism(...)
+    .self_compose(T)``, pessimistic, the grid and cost guard of the module docstring): the one object that the
+    certified ε, the unit guarantee, the calibration and the privacy profile are all read from."""
+    sigma, q, t = _check_dpsgd(noise_multiplier, sampling_rate, steps)
+    return _pld(sigma, q, t, replace_one=bool(replace_one))[0]
+
+
+def dpsgd_unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float,
+                         group_size: int = 1) -> UnitGuarantee:
+    """The replace-one (ε, δ) of a unit held in k = ``group_size`` training examples of DP-SGD (σ, q, T).
+
+    k = 1: the PLD's ε at δ. k > 1: ``k·ε₁`` for the smallest ε₁ found whose group δ, ``δ₁(ε₁)·Σ_{j<k} e^{jε₁}``
+    (result 8) with δ₁ the PLD's profile (floored at :data:`DELTA_FLOOR`), is ≤ δ. The group δ falls then rises in ε₁,
+    so a log grid is scanned upward for the first qualifying ε₁ and the boundary below it bisected (to 10⁻⁶ relative);
+    every qualifying point is a valid guarantee. A ValueError when no ε₁ up to 700/(k − 1) qualifies."""
+    d = float(check_delta(delta))
+    if not 0 < d < 1:
+        raise ValueError(f"`delta` must lie in (0, 1). Found {delta!r}.")
+    k = check_positive_int(group_size, "group_size")
+    pl = dpsgd_pld(noise_multiplier=noise_multiplier, sampling_rate=sampling_rate, steps=steps)
+    with _quiet():
+        if k == 1:
+            e = float(pl.get_epsilon_for_delta(d))
+            return UnitGuarantee(e, d, 1, e, d)
+
+        def d1(e1: float) -> float:
+            return min(1.0, max(DELTA_FLOOR, float(pl.get_delta_for_epsilon(e1))))
+
+        def ok(e1: float) -> bool:
+            return float(group_privacy(e1, d1(e1), k)[1]) <= d
+
+        grid = [0.0, *np.geomspace(1e-4, 700.0 / (k - 1), 60).tolist()]
+        first = next((i for i, e1 in enumerate(grid) if ok(e1)), None)
+        if first is None:
+            raise ValueError(
+                f"no epsilon for a unit in `group_size` = {k} examples at `delta` = {d:g} (the accountant resolves a "
+                f"per-example delta down to {DELTA_FLOOR:g}) with `noise_multiplier` = {noise_multiplier:.4g}, "
+                f"`sampling_rate` = {sampling_rate:.4g}, `steps` = {steps}: raise the noise multiplier or train fewer steps")
+        hi = grid[first]
+        if first > 0:
+            lo = grid[first - 1]
+            while hi - lo > 1e-6 * max(1.0, hi):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+        return UnitGuarantee(k * hi, d, k, hi, d1(hi))
+
+
+def dpsgd_calibrate(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float, group_size: int = 1,
+                    noise_range: tuple[float, float] = (0.3, 50.0)) -> float:
+    """The smallest noise multiplier σ in ``noise_range`` (to a ratio of 1 + 10⁻⁴, rounded up) whose unit guarantee
+    (:func:`dpsgd_unit_guarantee`) has ε ≤ ``target_epsilon``: bisection in log σ (ε falls as σ grows). A ValueError
+    naming the σ that would be needed when it lies above the range."""
+    target = float(target_epsilon)
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"`target_epsilon` must be a finite number > 0. Found {target_epsilon!r}.")
+    lo, hi = (float(x) for x in noise_range)
+    if not 0 < lo < hi:
+        raise ValueError(f"`noise_range` must be (low, high) with 0 < low < high. Found {noise_range!r}.")
+
+    def eps(s: float) -> float:
+        try:
+            return dpsgd_unit_guarantee(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta,
+                                        group_size=group_size).epsilon
+        except ValueError as exc:  # no epsilon at this σ (too little noise for the grid or the group)
+            if "noise_multiplier" in str(exc) or "no epsilon" in str(exc):
+                return math.inf
+            raise
+
+    def smallest(a: float, b: float) -> float:
+        while b / a > 1 + 1e-4:
+            mid = math.sqrt(a * b)
+            a, b = (a, mid) if eps(mid) <= target else (mid, b)
+        return b
+
+    if eps(lo) <= target:
+        return lo
+    if eps(hi) > target:
+        need = next((smallest(hi, top) for top in (2e2, 1e3, 1e4) if eps(top) <= target), None)
+        what = f"σ ≈ {need:.4g}" if need else "σ > 1e4"
+        unit = "" if check_positive_int(group_size, "group_size") == 1 else f" for a unit in {group_size} examples"
+        raise ValueError(f"`target_epsilon` {target:g} at δ = {delta:g}{unit} is out of reach for T = {steps} steps at "
+                         f"sampling rate q = {sampling_rate:.4g}: it needs {what}, above the limit σ ≤ {hi:g} (the "
+                         "update would be noise). Raise ε, or train fewer steps.")
+    return smallest(lo, hi)

@@ -10,8 +10,10 @@ One step with sampling rate q on n examples, clipping norm C and noise multiplie
 * ``ĝ = (Σ_i g_i·min(1, C/‖g_i‖) + N(0, σ²C²·I))/B`` over all trainable parameters jointly (‖·‖ the flat norm);
 * the optimiser (AdamW, the recipe's learning rate) steps on ĝ: post-processing, so the guarantee is unchanged.
 
-After T steps the training is (ε, δ)-DP for replace-one neighbours, ε from the PLD accountant
-(``NeighboringRelation.REPLACE_ONE``, pessimistic) of ``SelfComposed(PoissonSampled(q, Gaussian(σ)), T)``.
+After T steps the training is (ε, δ)-DP for replace-one neighbours, ε from dp-accounting's PLD of
+``SelfComposed(PoissonSampled(q, Gaussian(σ)), T)`` (``NeighboringRelation.REPLACE_ONE``, pessimistic), built in one
+place, :func:`theory.dpsgd_pld`: the certified ε, the unit's guarantee, the calibration of σ and the SA bound's
+privacy profile all read it.
 
 *Privacy unit.* A person whose data sits in k training examples (their record in the context of several queries,
 a twin, a canary written k times) changes k examples at once, so the guarantee of the **person** is group
@@ -20,10 +22,9 @@ profile; the reported (ε, δ) takes the smallest ε₁ whose group δ is ≤ δ
 hold one person (each row's ``persons``: their own record, their turns as asker or target). The neighbouring
 datasets are training sets that differ in every row holding one person; a change to the company table that
 regenerates the questionnaire may change other rows too and is not covered. ``privacy_unit="example"`` reports the
-per-example guarantee (k = 1).
-Given a target ε for the unit, σ is calibrated on the accountant (``dp_accounting.calibrate_dp_mechanism`` for
-k = 1, a bisection on the unit's ε for k > 1). The SA bound is the minimum over the group-privacy
-images of the per-example profile (``theory.profile_sa_bound``).
+per-example guarantee (k = 1). Given a target ε for the unit, σ is calibrated by bisection on the unit's ε
+(:func:`theory.dpsgd_calibrate`). The SA bound is the minimum over the group-privacy images of the per-example profile
+(``theory.profile_sa_bound``).
 
 *Randomness.* Sampling and noise come from the OS's cryptographically secure generator, fresh in every run and
 never stored (:mod:`empirical.model.dp_randomness`); the recipe's ``seed`` sets only the LoRA initialisation.
@@ -37,8 +38,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from empirical.model.dp_randomness import SOURCE, gaussian_noise, poisson_batch
 from empirical.model.finetune import (
     FinetuneConfig,
@@ -51,7 +50,14 @@ from empirical.model.finetune import (
     tokenize_examples,
 )
 from empirical.model.loading import load_model
-from theory import dpsgd_privacy_profile, dpsgd_sa_bound, group_privacy, profile_sa_bound
+from theory import (
+    dpsgd_calibrate,
+    dpsgd_privacy_profile,
+    dpsgd_sa_bound,
+    dpsgd_unit_guarantee,
+    group_privacy,
+    profile_sa_bound,
+)
 
 PRIVACY_UNITS = ("person", "example")
 
@@ -59,8 +65,6 @@ PRIVACY_UNITS = ("person", "example")
 MAX_NOISE_MULTIPLIER = 50.0
 #: σ below which the replace-one PLD spans too many nats to be computed quickly.
 MIN_NOISE_MULTIPLIER = 0.3
-#: dp-accounting's PLD discretisation (its default); the tests call the accountant with the same value.
-PLD_INTERVAL = 1e-4
 
 
 @dataclass(frozen=True)
@@ -123,114 +127,6 @@ def _person_counts(rows: list[dict]) -> dict[str, int]:
     return counts
 
 
-def _event(sigma: float, q: float, steps: int):
-    import dp_accounting
-
-    return dp_accounting.SelfComposedDpEvent(dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma)),
-                                             steps)
-
-
-def _accountant():
-    import dp_accounting
-    from dp_accounting import pld
-
-    return pld.PLDAccountant(dp_accounting.NeighboringRelation.REPLACE_ONE, value_discretization_interval=PLD_INTERVAL)
-
-
-def _composed(noise_multiplier: float, sampling_rate: float, steps: int):
-    acc = _accountant()
-    acc.compose(_event(float(noise_multiplier), float(sampling_rate), int(steps)))
-    return acc
-
-
-def certified_epsilon(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
-    """Replace-one ε at δ of DP-SGD (σ, q, T): dp-accounting's PLD accountant (pessimistic estimate)."""
-    return float(_composed(noise_multiplier, sampling_rate, steps).get_epsilon(float(delta)))
-
-
-#: the smallest δ the PLD accountant resolves: below it (and where it returns a negative number) δ is taken as this
-DELTA_FLOOR = 1e-14
-
-
-def unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps: int, delta: float, k: int) -> dict:
-    """The (ε, δ) of a unit held in ``k`` examples: ``k·ε₁`` for the smallest per-example ε₁ found whose group δ,
-    ``δ₁(ε₁)·Σ_{j<k} e^{jε₁}`` with δ₁ the accountant's replace-one profile (floored at :data:`DELTA_FLOOR`, so
-    numerical zeros never pass), is ≤ ``delta``; with the per-example point (ε₁, δ₁) it comes from. The group δ falls
-    then rises in ε₁, so the search scans a log grid upward for the first qualifying ε₁ and bisects below it (any
-    qualifying point is a valid guarantee). k = 1 is the accountant's ε at δ; a ValueError when no ε₁ qualifies."""
-    acc = _composed(noise_multiplier, sampling_rate, steps)
-    if k == 1:
-        e = float(acc.get_epsilon(float(delta)))
-        return {"epsilon": e, "delta": delta, "example_epsilon": e, "example_delta": delta}
-
-    def d1(e1: float) -> float:
-        return min(1.0, max(DELTA_FLOOR, float(acc.get_delta(e1))))
-
-    def ok(e1: float) -> bool:
-        return float(group_privacy(e1, d1(e1), k)[1]) <= delta
-
-    grid = [0.0, *np.geomspace(1e-4, 700.0 / (k - 1), 60).tolist()]
-    first = next((i for i, e1 in enumerate(grid) if ok(e1)), None)
-    if first is None:
-        raise ValueError(f"no ε for a person in k = {k} examples at `--delta` {delta:g} (the accountant resolves δ down to "
-                         f"{DELTA_FLOOR:g} per example) with σ = "
-                         f"{noise_multiplier:.4g}, q = {sampling_rate:.4g}, T = {steps}: raise `--noise-multiplier`, train "
-                         "fewer steps, or use `--privacy-unit example`")
-    hi = grid[first]
-    if first > 0:
-        lo = grid[first - 1]
-        while hi - lo > 1e-6 * max(1.0, hi):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (lo, mid) if ok(mid) else (mid, hi)
-    return {"epsilon": k * hi, "delta": delta, "example_epsilon": hi, "example_delta": d1(hi)}
-
-
-def calibrate_noise(*, target_epsilon: float, sampling_rate: float, steps: int, delta: float, k: int = 1) -> float:
-    """The smallest σ (to 1e−3, rounded up; for k > 1 to a ratio of 1.001) whose ε at δ for a unit in ``k`` examples
-    (:func:`unit_guarantee`) is ≤ ``target_epsilon``; a ValueError naming the σ that would be needed when it exceeds
-    :data:`MAX_NOISE_MULTIPLIER`."""
-    import dp_accounting
-
-    def eps(s: float) -> float:
-        if k == 1:
-            return certified_epsilon(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta)
-        try:
-            return unit_guarantee(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta, k=k)["epsilon"]
-        except ValueError:  # no ε at this σ
-            return math.inf
-
-    if eps(MIN_NOISE_MULTIPLIER) <= target_epsilon:
-        return MIN_NOISE_MULTIPLIER
-    if eps(MAX_NOISE_MULTIPLIER) > target_epsilon:
-        need = None
-        for hi in (2e2, 1e3, 1e4):
-            if eps(hi) <= target_epsilon:
-                need = _bisect(eps, target_epsilon, MAX_NOISE_MULTIPLIER, hi)
-                break
-        what = f"σ ≈ {need:.4g}" if need else "σ > 1e4"
-        unit = "" if k == 1 else f" for a person in up to k = {k} examples"
-        raise ValueError(f"`--target-epsilon` {target_epsilon:g} at δ = {delta:g}{unit} is out of reach for T = {steps} steps "
-                         f"at sampling rate q = {sampling_rate:.4g}: it needs {what}, above the limit σ ≤ "
-                         f"{MAX_NOISE_MULTIPLIER:g} (the update would be noise). Raise ε, or train fewer steps.")
-    if k > 1:
-        lo, hi = MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER
-        while hi / lo > 1.001:
-            mid = math.sqrt(lo * hi)
-            lo, hi = (lo, mid) if eps(mid) <= target_epsilon else (mid, hi)
-        return hi
-    res = dp_accounting.calibrate_dp_mechanism(
-        _accountant, lambda s: _event(s, sampling_rate, steps), target_epsilon, delta,
-        dp_accounting.ExplicitBracketInterval(MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER), tol=1e-3)
-    return float(res)
-
-
-def _bisect(f, target: float, lo: float, hi: float) -> float:
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if f(mid) <= target else (mid, hi)
-    return hi
-
-
 def plan(cfg: FinetuneConfig, dp: DpConfig, rows: list[dict]) -> dict:
     """Sampling rate, steps, σ and the certified guarantee of the privacy unit for the training ``rows``; checks every
     input before any model is loaded. Expected batch B = per-device batch × accumulation; q = B/n; T = max_steps, or
@@ -243,19 +139,20 @@ def plan(cfg: FinetuneConfig, dp: DpConfig, rows: list[dict]) -> dict:
         raise ValueError(f"the expected batch {b} exceeds the {examples} training examples; lower the batch size")
     q = b / examples
     steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_train_epochs * examples / b))
-    sigma = dp.noise_multiplier or calibrate_noise(target_epsilon=dp.target_epsilon, sampling_rate=q, steps=steps,
-                                                   delta=dp.delta, k=k)
-    unit = unit_guarantee(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta, k=k)
+    sigma = dp.noise_multiplier or dpsgd_calibrate(target_epsilon=dp.target_epsilon, sampling_rate=q, steps=steps,
+                                                   delta=dp.delta, group_size=k,
+                                                   noise_range=(MIN_NOISE_MULTIPLIER, MAX_NOISE_MULTIPLIER))
+    unit = dpsgd_unit_guarantee(noise_multiplier=sigma, sampling_rate=q, steps=steps, delta=dp.delta, group_size=k)
     if k == 1:
         sa = dpsgd_sa_bound(noise_multiplier=sigma, sampling_rate=q, steps=steps, groups=dp.groups).to_dict()
     else:  # the group-privacy image of every point of the per-example profile is a guarantee of the unit
         prof = dpsgd_privacy_profile(noise_multiplier=sigma, sampling_rate=q, steps=steps)
         ge, gd = group_privacy(list(prof.epsilons), list(prof.deltas), k)
         sa = profile_sa_bound(list(zip(ge, gd)), groups=dp.groups).to_dict()
-    return {**unit, "privacy_unit": dp.privacy_unit, "group_size": k, "noise_multiplier": sigma, "sampling_rate": q,
+    return {**unit.to_dict(), "privacy_unit": dp.privacy_unit, "noise_multiplier": sigma, "sampling_rate": q,
             "steps": steps, "expected_batch_size": b, "max_grad_norm": dp.max_grad_norm,
             "neighbouring_relation": "replace-one", "randomness": SOURCE,
-            "accountant": f"dp-accounting PLD (REPLACE_ONE, pessimistic, interval {PLD_INTERVAL:g})",
+            "accountant": "dp-accounting PLD (REPLACE_ONE, pessimistic; theory.dpsgd_pld)",
             "target_epsilon": dp.target_epsilon, "groups": dp.groups, "sa_bound": sa}
 
 

@@ -23,7 +23,7 @@ from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries, trainin
 from empirical.benchmark.company import build_company  # noqa: E402
 from empirical.benchmark.questionnaire import generate  # noqa: E402
 from empirical.cli.main import main  # noqa: E402
-from empirical.model.dp import PLD_INTERVAL, DpConfig, default_delta, dp_finetune, group_size, plan  # noqa: E402
+from empirical.model.dp import DpConfig, default_delta, dp_finetune, group_size, plan  # noqa: E402
 from empirical.model.finetune import PRESETS, FinetuneConfig, build_dataset  # noqa: E402
 from empirical.model.loading import build_tiny_model  # noqa: E402
 
@@ -189,7 +189,7 @@ def test_person_guarantee_against_dp_accounting_and_group_privacy():
     p = plan(cfg, DpConfig(delta=1e-5, target_epsilon=4.0), rows)
     k = p["group_size"]
     assert (k, p["privacy_unit"], p["steps"], p["sampling_rate"]) == (4, "person", 25, 0.2)
-    acc = pld.PLDAccountant(dp_accounting.NeighboringRelation.REPLACE_ONE, value_discretization_interval=PLD_INTERVAL)
+    acc = pld.PLDAccountant(dp_accounting.NeighboringRelation.REPLACE_ONE, value_discretization_interval=1e-4)
     acc.compose(dp_accounting.SelfComposedDpEvent(
         dp_accounting.PoissonSampledDpEvent(0.2, dp_accounting.GaussianDpEvent(p["noise_multiplier"])), 25))
     e1 = p["example_epsilon"]
@@ -218,9 +218,9 @@ def test_person_guarantee_at_the_edges():
     assert p["group_size"] == 2 and 0 < p["epsilon"] <= 40.0
     assert p["example_delta"] * (1 + math.exp(p["example_epsilon"])) <= 1e-5 * (1 + 1e-9)
     fifty = [{"persons": ["x" if i < 50 else f"p{i}"]} for i in range(60)]
-    with pytest.raises(ValueError, match=r"k = 50 examples is out of reach .* needs σ ≈"):
+    with pytest.raises(ValueError, match=r"unit in 50 examples is out of reach .* needs σ ≈"):
         plan(cfg, DpConfig(delta=1e-5, target_epsilon=1.0), fifty)
-    with pytest.raises(ValueError, match="no ε for a person in k = 50 examples"):
+    with pytest.raises(ValueError, match="no epsilon for a unit in `group_size` = 50 examples"):
         plan(cfg, DpConfig(delta=1e-5, noise_multiplier=0.5), fifty)
 
 

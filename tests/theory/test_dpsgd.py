@@ -220,3 +220,35 @@ def test_single_gaussian_g10_never_below_the_gaussian_game(sigma):
 def test_gaussian_game_oracles_agree(sigma):
     # the 1-D quadrature (R^G, argmax of coordinates) and the 2-D wedge integral (R²) compute the same G = 3 game
     assert oracles.gaussian_simplex_success_1d(sigma, 3) == pytest.approx(oracles.gaussian_simplex_success(sigma), abs=1e-9)
+
+
+def test_dp_accounting_private_fields_still_there():
+    """theory/dpsgd.py's cost guard reads dp-accounting's private fields (``_pmf_remove``, ``_pmf_add``,
+    ``_symmetric``, a PMF's ``_probs``) under the pinned range in pyproject.toml: this fails loudly when they move."""
+    import dp_accounting
+    from dp_accounting.pld import common
+    from dp_accounting.pld import privacy_loss_distribution as pld_lib
+
+    for rel in (dp_accounting.NeighboringRelation.REPLACE_ONE, dp_accounting.NeighboringRelation.ADD_OR_REMOVE_ONE):
+        one = pld_lib.from_gaussian_mechanism(1.0, value_discretization_interval=1e-3, sampling_prob=0.1,
+                                              neighboring_relation=rel)
+        assert isinstance(one._symmetric, bool), "dp-accounting moved PrivacyLossDistribution._symmetric"
+        for pm in (one._pmf_remove, one._pmf_add):
+            dense = pm.to_dense_pmf() if hasattr(pm, "to_dense_pmf") else pm
+            assert dense._probs.ndim == 1 and abs(dense._probs.sum() - 1) < 1e-6, "dp-accounting moved a PMF's _probs"
+    assert callable(common.compute_self_convolve_bounds)
+
+
+def test_unit_guarantee_and_calibration_refuse_bad_input():
+    from theory import dpsgd_calibrate, dpsgd_unit_guarantee
+
+    with pytest.raises(ValueError, match="delta"):
+        dpsgd_unit_guarantee(noise_multiplier=1.0, sampling_rate=0.1, steps=10, delta=0.0)
+    with pytest.raises(ValueError, match="group_size"):
+        dpsgd_unit_guarantee(noise_multiplier=1.0, sampling_rate=0.1, steps=10, delta=1e-5, group_size=0)
+    with pytest.raises(ValueError, match="target_epsilon"):
+        dpsgd_calibrate(target_epsilon=float("inf"), sampling_rate=0.1, steps=10, delta=1e-5)
+    with pytest.raises(ValueError, match="noise_range"):
+        dpsgd_calibrate(target_epsilon=1.0, sampling_rate=0.1, steps=10, delta=1e-5, noise_range=(2.0, 1.0))
+    with pytest.raises(ValueError, match="needs σ ≈"):
+        dpsgd_calibrate(target_epsilon=0.01, sampling_rate=0.5, steps=100, delta=1e-5, noise_range=(0.3, 5.0))
