@@ -78,6 +78,12 @@ _ANALYTIC_TV = 1e-6
 _SIGMA_RDP_MAX = 1e8
 
 
+class NoEpsilonError(ValueError):
+    """No ε is resolvable for these settings: the privacy loss spans more nats than the PLD holds (σ too small for
+    T), or no per-example point gives a unit's group δ ≤ δ. Calibration reads it as ε = ∞ at that σ; every other
+    ValueError is a real error."""
+
+
 @dataclass(frozen=True)
 class PrivacyProfile:
     """Points (ε_i, δ_i) of a replace-one privacy profile: the mechanism is (ε_i, δ_i)-DP for every i."""
@@ -216,7 +222,7 @@ def _pld(sigma: float, q: float, t: int, replace_one: bool):
 
     span = _span(sigma, q, t)
     if not span <= _MAX_SPAN:
-        raise ValueError(
+        raise NoEpsilonError(
             f"`noise_multiplier` = {sigma!r} is too small for `steps` = {t} at `sampling_rate` = {q!r}: the privacy "
             f"loss spans more than {_MAX_SPAN:.0e} nats, beyond what the PLD accountant resolves (every SA bound is "
             f"then ~1). Use a larger noise multiplier or fewer steps.")
@@ -382,8 +388,10 @@ def dpsgd_sa_bound(*, noise_multiplier: float, sampling_rate: float, steps: int,
 # --- one accountant for training: the replace-one ε of DP-SGD, a unit in k examples, calibration -------------------
 
 #: the smallest per-example δ read from the PLD: below it (and where the PLD's sums return a negative number) δ is
-#: taken as this, so a numerical zero never passes for a guarantee
-DELTA_FLOOR = 1e-14
+#: taken as this, so numerical noise never passes for a guarantee (the PLD's values near 1e-13 move by ~12% with its
+#: grid); a target δ below :data:`MIN_DELTA` is refused for the same reason
+DELTA_FLOOR = 1e-12
+MIN_DELTA = 1e-11
 
 
 @dataclass(frozen=True)
@@ -403,8 +411,8 @@ class UnitGuarantee:
 
 def dpsgd_pld(*, noise_multiplier: float, sampling_rate: float, steps: int, replace_one: bool = True):
     """The T-fold composed PLD of DP-SGD (σ, q, T) from dp-accounting (``from_gaussian_mechanism(...)
-    .self_compose(T)``, pessimistic, the grid and cost guard of the module docstring): the one object that the
-    certified ε, the unit guarantee, the calibration and the privacy profile are all read from."""
+    .self_compose(T)``, pessimistic, the grid and cost guard of the module docstring): the one construction that the
+    certified ε, the unit guarantee, the calibration and the privacy profile all read."""
     sigma, q, t = _check_dpsgd(noise_multiplier, sampling_rate, steps)
     return _pld(sigma, q, t, replace_one=bool(replace_one))[0]
 
@@ -418,8 +426,9 @@ def dpsgd_unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps
     so a log grid is scanned upward for the first qualifying ε₁ and the boundary below it bisected (to 10⁻⁶ relative);
     every qualifying point is a valid guarantee. A ValueError when no ε₁ up to 700/(k − 1) qualifies."""
     d = float(check_delta(delta))
-    if not 0 < d < 1:
-        raise ValueError(f"`delta` must lie in (0, 1). Found {delta!r}.")
+    if not MIN_DELTA <= d < 1:
+        raise ValueError(f"`delta` must lie in [{MIN_DELTA:g}, 1): below, the accountant's values are within its "
+                         f"numerical error. Found {delta!r}.")
     k = check_positive_int(group_size, "group_size")
     pl = dpsgd_pld(noise_multiplier=noise_multiplier, sampling_rate=sampling_rate, steps=steps)
     with _quiet():
@@ -433,10 +442,10 @@ def dpsgd_unit_guarantee(*, noise_multiplier: float, sampling_rate: float, steps
         def ok(e1: float) -> bool:
             return float(group_privacy(e1, d1(e1), k)[1]) <= d
 
-        grid = [0.0, *np.geomspace(1e-4, 700.0 / (k - 1), 60).tolist()]
+        grid = [0.0, *np.geomspace(1e-4, 700.0 / (k - 1), 400).tolist()]
         first = next((i for i, e1 in enumerate(grid) if ok(e1)), None)
         if first is None:
-            raise ValueError(
+            raise NoEpsilonError(
                 f"no epsilon for a unit in `group_size` = {k} examples at `delta` = {d:g} (the accountant resolves a "
                 f"per-example delta down to {DELTA_FLOOR:g}) with `noise_multiplier` = {noise_multiplier:.4g}, "
                 f"`sampling_rate` = {sampling_rate:.4g}, `steps` = {steps}: raise the noise multiplier or train fewer steps")
@@ -465,10 +474,8 @@ def dpsgd_calibrate(*, target_epsilon: float, sampling_rate: float, steps: int, 
         try:
             return dpsgd_unit_guarantee(noise_multiplier=s, sampling_rate=sampling_rate, steps=steps, delta=delta,
                                         group_size=group_size).epsilon
-        except ValueError as exc:  # no epsilon at this σ (too little noise for the grid or the group)
-            if "noise_multiplier" in str(exc) or "no epsilon" in str(exc):
-                return math.inf
-            raise
+        except NoEpsilonError:  # no epsilon at this σ (too little noise for the PLD's range or the group)
+            return math.inf
 
     def smallest(a: float, b: float) -> float:
         while b / a > 1 + 1e-4:

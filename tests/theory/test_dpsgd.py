@@ -252,3 +252,8 @@ def test_unit_guarantee_and_calibration_refuse_bad_input():
         dpsgd_calibrate(target_epsilon=1.0, sampling_rate=0.1, steps=10, delta=1e-5, noise_range=(2.0, 1.0))
     with pytest.raises(ValueError, match="needs σ ≈"):
         dpsgd_calibrate(target_epsilon=0.01, sampling_rate=0.5, steps=100, delta=1e-5, noise_range=(0.3, 5.0))
+    with pytest.raises(ValueError, match="numerical error"):  # below the accountant's resolution
+        dpsgd_unit_guarantee(noise_multiplier=2.0, sampling_rate=0.01, steps=1000, delta=1e-12)
+    # the FFT cost guard is a real error, never read as "no epsilon at this σ" (which would name a wrong σ)
+    with pytest.raises(ValueError, match="too many for the PLD accountant"):
+        dpsgd_calibrate(target_epsilon=3000.0, sampling_rate=0.01, steps=10**8, delta=1e-5)
