@@ -182,12 +182,19 @@ class DpStep:
     gradient: object
 
 
+def clip_factors(norms, max_grad_norm: float):
+    """Per-example clipping factors ``min(1, C/‖g_i‖)`` (``norms`` a tensor of ‖g_i‖)."""
+    return (max_grad_norm / (norms + 1e-12)).clamp(max=1.0)
+
+
 def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multiplier: float,
-                     expected_batch_size: int) -> DpStep:
+                     expected_batch_size: int, canaries=None) -> DpStep:
     """One DP-SGD gradient: per-example gradients from Opacus' ``GradSampleModule`` ``gsm`` (``loss_reduction="sum"``),
     clipped to ``max_grad_norm`` jointly over ``params``, summed in float64, plus N(0, σ²C²) from the OS's secure
     generator (:func:`empirical.model.dp_randomness.gaussian_noise`), divided by the expected batch size. ``batch``
-    None is an empty Poisson batch (the gradient is noise). Writes ĝ into each ``p.grad``."""
+    None is an empty Poisson batch (the gradient is noise). ``canaries``: the sampled gradient canaries of the white-box
+    audit, ``(coordinates, values)`` of Dirac per-example gradients ``values[i]·e_{coordinates[i]}``, clipped by the same
+    :func:`clip_factors` and summed with the examples' (:mod:`empirical.audit.white_box`). Writes ĝ into each ``p.grad``."""
     import torch
 
     total = sum(p.numel() for p in params)
@@ -207,10 +214,15 @@ def private_gradient(gsm, params, batch, *, max_grad_norm: float, noise_multipli
             p.grad_sample = None
             p.grad = None
     norms = per.norm(dim=1)
-    factor = (max_grad_norm / (norms + 1e-12)).clamp(max=1.0)
+    factor = clip_factors(norms, max_grad_norm)
     clipped = per * factor[:, None]
+    summed = clipped.double().sum(0)
+    if canaries is not None and len(canaries[0]):
+        coords = torch.as_tensor(canaries[0], dtype=torch.long)
+        values = torch.as_tensor(canaries[1], dtype=torch.float64)
+        summed.index_add_(0, coords, values * clip_factors(values.abs(), max_grad_norm))
     noise = torch.from_numpy(gaussian_noise(total, noise_multiplier * max_grad_norm))
-    grad = ((clipped.double().sum(0) + noise) / expected_batch_size).float()
+    grad = ((summed + noise) / expected_batch_size).float()
     off = 0
     for p in params:
         p.grad = grad[off:off + p.numel()].view_as(p).to(device=p.device, dtype=p.dtype).clone()
@@ -226,7 +238,7 @@ def wrap(model):
 
 
 def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *, dataset: list[dict] | None = None,
-                privacy: dict | None = None) -> dict:
+                privacy: dict | None = None, gradient_canaries=None) -> dict:
     """DP-SGD fine-tuning of a LoRA adapter; writes the adapter, ``sensaware_finetune.json`` (with a ``dp`` entry:
     the certified (ε, δ) of the privacy unit, k, σ, q, T, C and the SA bound) and the model card to ``out_dir`` only
     at the end. ``privacy``: the :func:`plan` of these rows, when the caller computed it already. Every input is
@@ -255,18 +267,27 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     steps, q, b = privacy["steps"], privacy["sampling_rate"], privacy["expected_batch_size"]
+    n, wb = len(feats), gradient_canaries
+    if wb is not None:
+        wb.attach(params)
     sched = get_scheduler(cfg.lr_scheduler_type, opt, num_warmup_steps=cfg.warmup_steps, num_training_steps=steps)
     collate = PadCollator(tok.pad_token_id)
     from tqdm.auto import tqdm
 
     for _ in tqdm(range(steps), desc="DP-SGD", unit="step"):
-        idx = poisson_batch(len(feats), q)
-        batch = collate([feats[i] for i in idx]) if idx else None
-        private_gradient(gsm, params, batch, max_grad_norm=dp.max_grad_norm, noise_multiplier=privacy["noise_multiplier"],
-                         expected_batch_size=b)
+        idx = poisson_batch(n + (wb.count if wb is not None else 0), q)
+        real = [i for i in idx if i < n]
+        batch = collate([feats[i] for i in real]) if real else None
+        step = private_gradient(gsm, params, batch, max_grad_norm=dp.max_grad_norm,
+                                noise_multiplier=privacy["noise_multiplier"], expected_batch_size=b,
+                                canaries=None if wb is None else wb.sampled([i - n for i in idx if i >= n]))
+        if wb is not None:
+            wb.observe_gradient(step.gradient)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
+    if wb is not None:
+        wb.observe_final(params)
     # no loss, clipping count or realised batch size is recorded: statistics of private batches are not
     # differentially private; only the weights are released
     summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable, "total_parameters": total,
