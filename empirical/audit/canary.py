@@ -224,7 +224,7 @@ def canary_audit(adversary: str, guesses: np.ndarray, confidence: np.ndarray, tr
         e_unit, d_unit = (float(x) for x in group_privacy(epsilon, delta, group_size))
     counts = audit_counts(int((guesses == truths).sum()), m, groups=g, confidence=level, delta=min(d_unit, 1.0),
                           claimed_epsilon=e_unit)
-    one = one_run_audit(confidence, guesses, truths, groups=g, delta=delta, p_value=1 - level, group_size=group_size,
+    one = one_run_audit(confidence, guesses, truths, groups=g, delta=delta, canaries=m, p_value=1 - level, group_size=group_size,
                         candidates=candidates, claimed_epsilon=epsilon)
     return {"adversary": adversary, "epsilon": epsilon, "delta": delta, "groups": g, "canaries": m,
             "group_size": group_size, "guesses": one.guesses, "correct": one.correct,

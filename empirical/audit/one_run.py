@@ -1,14 +1,19 @@
 """The one-run audit with δ > 0 (Steinke, Nasr & Jagielski, NeurIPS 2023, arXiv 2305.08846, Theorem 5.2 and its
-Appendix D algorithm), generalised by us to G-ary guesses with abstention; the proof is in ``README.md`` beside this
-module.
+Appendix D algorithm) for binary guesses, and for G-ary guesses with abstention through the count-conditioned bound
+(:mod:`empirical.audit.one_run_profile`); the proofs are in ``README.md`` beside this module.
 
 Setting: m canaries, each with a value drawn uniformly from G and independently of everything else; one training
 run; the auditor guesses the value of r ≤ m canaries (abstaining on the rest) and v guesses are right. If the
 training is (ε, δ)-DP for one canary's change of value (replace-one, or through group privacy when a canary's
-value sits in k records), then for every v
+value sits in k records), then for every v, with ``q = e^ε/(e^ε + G − 1)`` (the tight G-ary success of an ε-DP
+mechanism),
 
-    ``P[V ≥ v] ≤ p(ε, δ) = P[Bin(r, q) ≥ v] + 2mδ · max_{i=1..v} P[v > Bin(r, q) ≥ v − i]/i``,
-    ``q = e^ε/(e^ε + G − 1)`` (the tight G-ary success of an ε-DP mechanism; G = 2 is the paper's e^ε/(e^ε + 1)).
+    ``P[V ≥ v] ≤ p(ε, δ) = P[Bin(r, q) ≥ v] + 2mδ · max_{i=1..v} P[v > Bin(r, q) ≥ v − i]/i``   (G = 2, the paper),
+    ``P[V ≥ v] ≤ p(ε, δ) =`` the count-conditioned linear programme's value                      (G > 2, δ > 0),
+    ``P[V ≥ v] ≤ P[Bin(r, q) ≥ v]``                                                              (δ = 0, any G).
+
+(The paper's dominance step, which the first line rests on, was found to fail for q < 1/2 — the G-ary regime — and
+is not used there; README, "Why G > 2 does not use the paper's formula".)
 
 The audit's ε lower bound at level β (default 0.05) is the largest ε with ``p(ε, δ) ≤ β``: the training is
 *not* (ε′, δ)-DP for any ε′ below it, except with probability ≤ β. With k copies of every canary the per-canary
@@ -30,10 +35,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from empirical.audit.one_run_profile import one_run_profile_p_value, one_run_profile_rejects
 from theory import group_privacy, tight_gary_success
 from theory.validate import check_delta, check_groups, check_positive_int
 
-#: ε above which the search stops (q is then 1 − 1e−43·(G − 1): every finite count is explained).
+#: ε above which the search stops and reports its last rejected ε (64), a finite lower bound.
 _EPS_MAX = 100.0
 
 
@@ -46,18 +52,25 @@ def _check_counts(canaries: int, guesses: int, correct: int) -> tuple[int, int, 
     return m, int(guesses), int(correct)
 
 
+def _point(eps: float, delta: float, group_size: int) -> tuple[float, float]:
+    if group_size > 1:
+        e_k, d_k = group_privacy(eps, delta, group_size)
+        return float(e_k), min(1.0, float(d_k))
+    return eps, delta
+
+
 def _p_value(m: int, r: int, v: int, eps: float, delta: float, g: int, group_size: int) -> float:
     from scipy.stats import binom
 
-    if group_size > 1:
-        e_k, d_k = group_privacy(eps, delta, group_size)
-        eps, delta = float(e_k), float(d_k)
+    eps, delta = _point(eps, delta, group_size)
     if v == 0:
         return 1.0
     q = float(tight_gary_success(eps, 0.0, g))
     beta = float(binom.sf(v - 1, r, q))  # P[Bin(r, q) >= v]
     if delta == 0.0:
         return min(1.0, beta)
+    if g > 2:  # the count-conditioned bound (README): the paper's step 2 is proved for G = 2 only
+        return one_run_profile_p_value(canaries=m, guesses=r, correct=v, profile=[(eps, delta)], groups=g)
     # alpha = max_{i=1..v} P[v > Bin(r, q) >= v - i]/i: the cumulative pmf below v, read downwards
     pmf = binom.pmf(np.arange(v - 1, -1, -1), r, q)
     alpha = float(np.max(np.cumsum(pmf) / np.arange(1, v + 1)))
@@ -79,7 +92,8 @@ def one_run_p_value(*, canaries: int, guesses: int, correct: int, epsilon: float
 
 def one_run_epsilon_lb(*, canaries: int, guesses: int, correct: int, delta: float, groups: int = 2,
                        p_value: float = 0.05, group_size: int = 1) -> float:
-    """The largest ε with ``p(ε, δ) ≤ p_value`` (0 if even ε = 0 is not rejected; bisection to 1e−10)."""
+    """The largest ε with ``p(ε, δ) ≤ p_value`` (0 if even ε = 0 is not rejected; bisection to 1e−10, 1e−6 for
+    G > 2; when every ε up to the search's ceiling of 64 is rejected, that ceiling: a finite bound, never ∞)."""
     m, r, v = _check_counts(canaries, guesses, correct)
     g = check_groups(groups)
     k = check_positive_int(group_size, "group_size")
@@ -88,6 +102,9 @@ def one_run_epsilon_lb(*, canaries: int, guesses: int, correct: int, delta: floa
         raise ValueError(f"`p_value` must lie in (0, 1). Found {p_value!r}.")
 
     def rejected(e: float) -> bool:
+        if g > 2 and d > 0 and v > 0:
+            return one_run_profile_rejects(canaries=m, guesses=r, correct=v, profile=[_point(e, d, k)], level=p_value,
+                                           groups=g)
         return _p_value(m, r, v, e, d, g, k) <= p_value
 
     if r == 0 or not rejected(0.0):
@@ -96,8 +113,8 @@ def one_run_epsilon_lb(*, canaries: int, guesses: int, correct: int, delta: floa
     while rejected(hi):
         lo, hi = hi, 2 * hi
         if hi > _EPS_MAX:
-            return math.inf
-    while hi - lo > 1e-10:
+            return lo  # rejected up to the search's ceiling: a finite lower bound, never ∞
+    while hi - lo > (1e-10 if g == 2 else 1e-6):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if rejected(mid) else (lo, mid)
     return lo
@@ -127,15 +144,16 @@ class OneRunResult:
 
 
 def one_run_audit(confidence: Sequence[float], guesses: Sequence[int], truths: Sequence[int], *, groups: int, delta: float,
-                  canaries: int | None = None, candidates: Sequence[int] | None = None, p_value: float = 0.05,
+                  canaries: int, candidates: Sequence[int] | None = None, p_value: float = 0.05,
                   group_size: int = 1, claimed_epsilon: float | None = None) -> OneRunResult:
     """The one-run audit from per-canary guesses with abstention.
 
     ``guesses[i]`` ∈ {0..G−1} is the adversary's guess for canary i, ``confidence[i]`` how sure it is; for each
     r in ``candidates`` (default: every canary) it guesses the r most confident canaries and abstains on the rest.
     Choosing r after seeing the outcome is paid for by Bonferroni: every candidate is tested at
-    ``p_value/len(candidates)``, and the largest bound is reported. ``canaries`` (default: the number of guesses
-    given) is m in the δ term; a claimed ε is *violated* iff ``p(ε, δ) ≤ p_value/len(candidates)`` at some r.
+    ``p_value/len(candidates)``, and the largest bound is reported. ``canaries`` is the total number m of canaries
+    in the training (guessed or not: the δ term counts every one; required, as a caller passing only the guessed
+    subset would undercount it); a claimed ε is *violated* iff ``p(ε, δ) ≤ p_value/len(candidates)`` at some r.
     """
     g = check_groups(groups)
     conf = np.asarray(confidence, dtype=float)
@@ -146,7 +164,7 @@ def one_run_audit(confidence: Sequence[float], guesses: Sequence[int], truths: S
                          f"{conf.shape}, {gs.shape}, {tr.shape}.")
     if np.any((tr < 0) | (tr >= g)) or np.any((gs < 0) | (gs >= g)):
         raise ValueError(f"`guesses` and `truths` must lie in [0, {g - 1}].")
-    m = conf.size if canaries is None else check_positive_int(canaries, "canaries")
+    m = check_positive_int(canaries, "canaries")
     if m < conf.size:
         raise ValueError(f"`canaries` = {m} is below the number of guesses given ({conf.size}).")
     cands = (conf.size,) if candidates is None else tuple(sorted({int(c) for c in candidates}))

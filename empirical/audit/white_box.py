@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -120,14 +121,22 @@ class Claim:
     delta: float
 
     def profile(self, sigma: float | None = None) -> list[tuple[float, float]]:
-        p = dpsgd_privacy_profile(noise_multiplier=sigma or self.noise_multiplier, sampling_rate=self.sampling_rate,
-                                  steps=self.steps)
-        return list(zip(p.epsilons, p.deltas))
+        return _profile(sigma or self.noise_multiplier, self.sampling_rate, self.steps)
 
     def epsilon(self, sigma: float | None = None) -> float:
-        return float(dpsgd_unit_guarantee(noise_multiplier=sigma or self.noise_multiplier,
-                                          sampling_rate=self.sampling_rate, steps=self.steps, delta=self.delta,
-                                          group_size=1).epsilon)
+        return _epsilon(sigma or self.noise_multiplier, self.sampling_rate, self.steps, self.delta)
+
+
+@lru_cache(maxsize=256)
+def _profile(sigma: float, q: float, t: int) -> list[tuple[float, float]]:
+    p = dpsgd_privacy_profile(noise_multiplier=sigma, sampling_rate=q, steps=t)
+    return list(zip(p.epsilons, p.deltas))
+
+
+@lru_cache(maxsize=256)
+def _epsilon(sigma: float, q: float, t: int, delta: float) -> float:
+    return float(dpsgd_unit_guarantee(noise_multiplier=sigma, sampling_rate=q, steps=t, delta=delta,
+                                      group_size=1).epsilon)
 
 
 def _hits(scores: np.ndarray, signs: np.ndarray) -> np.ndarray:
@@ -141,7 +150,8 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
     """One white-box ``dp_audit`` entry: the verdict against ``claim`` and the ε lower bounds (module docstring).
 
     Each candidate k is tested at (1 − level)/len(candidates); the claim is *violated* iff some k's p-value is below
-    that. ``search`` False skips the ε lower bounds (the verdict alone: one profile, one LP per k)."""
+    that. ``search`` False skips the claim's p-value and the ε lower bounds (the verdict alone: one pass of the
+    recursion per k)."""
     scores, signs = np.asarray(scores, dtype=float), np.asarray(signs)
     m = scores.size
     if not (scores.shape == signs.shape and m >= 1 and np.all(np.isfinite(scores))):
@@ -162,14 +172,14 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
         return any(one_run_profile_rejects(canaries=m, guesses=k, correct=v, profile=profile, level=beta,
                                            method="tails") for k, v in useful)
 
-    claimed = p_values(claim.profile())
-    p_claim = min(claimed, default=1.0)
+    violated = rejected(claim.profile())
+    p_claim = min(p_values(claim.profile()), default=1.0) if search else None
     best = max(counts, key=lambda kv: kv[1] / kv[0])
     entry = {"adversary": "gradient canaries", "threat_model": threat_model, "canaries": m, "groups": 2,
              "group_size": 1, "epsilon": claim.epsilon(), "delta": claim.delta, "level": level,
              "noise_multiplier": claim.noise_multiplier, "sampling_rate": claim.sampling_rate, "steps": claim.steps,
              "candidates": list(ks), "counts": [list(kv) for kv in counts], "claimed_p_value": p_claim,
-             "verdict": "violated" if p_claim <= beta else "consistent",
+             "verdict": "violated" if violated else "consistent",
              "guesses": best[0], "correct": best[1], "success": float((np.where(scores >= 0, 1, -1) == signs).mean())}
     if search:
         entry["epsilon_lower_bound"], entry["rejected_noise_multiplier"] = _dpsgd_lower_bound(claim, rejected)
