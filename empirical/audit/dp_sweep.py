@@ -14,8 +14,13 @@ For each ε in the sweep (None = no DP) on the same training rows and canaries:
    a small stated candidate set, Bonferroni-corrected); a DP run's entries at level 1 − (1 − level)/D for the D
    DP entries of the sweep, so the sweep's chance of a false alarm stays ≤ 1 − level.
 
-A DP run whose ε lower bound exceeds its certified ε is a bug in training or accounting: :class:`AuditViolation`
-is raised after the entries are written. Each ε's adapter (with the hash of the settings it was trained under) and
+5. with ``white_box_canaries`` > 0, every DP ε gets a second training of the same recipe that carries m Dirac
+   gradient canaries through the production DP-SGD step, audited white-box (every privatised gradient; the final
+   adapter only) against the run's whole DP-SGD privacy profile (:mod:`empirical.audit.white_box`).
+
+Every entry carries its ``threat_model`` (``black_box``, ``white_box_all``, ``white_box_final``). A DP entry that
+refutes its certified ε is a bug in training or accounting: :class:`AuditViolation` is raised after the entries are
+written. Each ε's adapter (with the hash of the settings it was trained under) and
 entries live in their own folder, so an interrupted sweep resumes at the first ε without entries, and an adapter of
 other settings is retrained, never audited as this one. Every DP run's inputs are checked before any training.
 """
@@ -43,15 +48,13 @@ from empirical.audit.canary import (
     training_rows,
     write_canaries,
 )
+from empirical.audit.errors import AuditViolation
+from empirical.audit.white_box import GradientCanaries, white_box_entries
 from empirical.benchmark.company import Company, build_company
 from empirical.benchmark.files import atomic_write
 from empirical.model.dp import DpConfig, dp_finetune, plan
 from empirical.model.finetune import FinetuneConfig, finetune
 from empirical.model.loading import load
-
-
-class AuditViolation(RuntimeError):
-    """A DP run's measured ε lower bound exceeds its certified ε."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class SweepConfig:
     company_seed: int = 0
     seed: int = 0
     level: float = 0.95
+    white_box_canaries: int = 100_000  # gradient canaries of the white-box audit, one training per DP ε (0: none)
+    white_box_norm: float = 10.0  # their gradient's norm, in clipping norms (clipping must act on it)
 
     def validate(self) -> None:
         for e in self.epsilons:
@@ -85,10 +90,12 @@ class SweepConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"`{k}` must be an integer >= 1. Found {v!r}.")
-        if isinstance(self.employees, bool) or not isinstance(self.employees, int) or self.employees < 0:
-            raise ValueError(f"`employees` must be an integer >= 0. Found {self.employees!r}.")
+        for k in ("employees", "white_box_canaries"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"`{k}` must be an integer >= 0. Found {v!r}.")
         for k, lo, hi in (("delta", 0, 1), ("learning_rate", 0, 1), ("level", 0, 1), ("epochs", 0, math.inf),
-                          ("max_grad_norm", 0, math.inf)):
+                          ("max_grad_norm", 0, math.inf), ("white_box_norm", 0, math.inf)):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo < v < hi:
                 raise ValueError(f"`{k}` must be a number in ({lo}, {hi}). Found {v!r}.")
@@ -113,7 +120,7 @@ SWEEPS: dict[str, SweepConfig] = {
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
     # unit tests on the tiny model
     "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, lora_layers=1,
-                        learning_rate=1e-2, quantize=False),
+                        learning_rate=1e-2, quantize=False, white_box_canaries=500),
 }
 
 
@@ -176,9 +183,45 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     return entries
 
 
-def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = print) -> dict:
-    """Every ε of the sweep, resumable; returns ``{"dp_audit": [entries…], "dp_sweep": {config, sizes, seconds}}``
-    and raises :class:`AuditViolation` (after writing) when a DP run's ε lower bound exceeds its certified ε."""
+def white_box_one(cfg: SweepConfig, epsilon: float, rows: list[dict], folder: Path, privacy: dict,
+                  level: float) -> list[dict]:
+    """The white-box audit of one DP ε: a training of the same recipe carrying ``white_box_canaries`` gradient
+    canaries (:mod:`empirical.audit.white_box`), both threat models' entries; its adapter (perturbed by the canaries)
+    is removed afterwards."""
+    out = folder / "white-box-adapter"
+    if out.exists():
+        shutil.rmtree(out)
+    gc = GradientCanaries(cfg.white_box_canaries, cfg.white_box_norm * cfg.max_grad_norm)
+    dp_finetune(cfg.training(), _dp_config(cfg, epsilon), out, dataset=rows, privacy=privacy, gradient_canaries=gc)
+    shutil.rmtree(out)
+    entries = white_box_entries(gc, privacy, level=level)
+    for e in entries:
+        e["target_epsilon"] = epsilon
+    return entries
+
+
+def violations(entries: list[dict]) -> list[str]:
+    """One line per DP entry that refutes its certified ε: an ε lower bound above it, or a white-box verdict
+    "violated" against the whole profile."""
+    out = []
+    for e in entries:
+        if e["epsilon"] is None:
+            continue
+        tm = e.get("threat_model", "black_box")
+        if e["epsilon_lower_bound"] > e["epsilon"]:
+            out.append(f"{tm} {e['adversary']} at certified ε = {e['epsilon']:.4g}: ε lower bound "
+                       f"{e['epsilon_lower_bound']:.4g} exceeds it")
+        elif tm != "black_box" and e["verdict"] == "violated":
+            out.append(f"{tm} {e['adversary']} at certified ε = {e['epsilon']:.4g}: the DP-SGD profile is rejected "
+                       f"(p = {e['claimed_p_value']:.3g})")
+    return out
+
+
+def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = print, *,
+              raise_violations: bool = True) -> dict:
+    """Every ε of the sweep, resumable; returns ``{"dp_audit": [entries…], "dp_sweep": {config, sizes, seconds,
+    violations}}``. A DP entry that refutes its certified ε (:func:`violations`) raises :class:`AuditViolation` after
+    every entry is written, unless ``raise_violations`` is False (the pipeline raises it after writing its results)."""
     cfg.validate()
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -193,7 +236,7 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     run_id = run_id or write_canaries(root / "canaries.json", canaries, cfg.seed, cfg.company_seed)
     # each DP entry tests "ε_lb ≤ certified ε" at (1 − level)/(number of DP entries): Bonferroni, so a run that is
     # truly DP raises a false alarm with probability ≤ 1 − level overall
-    n_dp = 2 * sum(e is not None for e in cfg.epsilons)
+    n_dp = (2 + 2 * (cfg.white_box_canaries > 0)) * sum(e is not None for e in cfg.epsilons)
     dp_level = 1 - (1 - cfg.level) / max(1, n_dp)
     entries, seconds = [], {}
     for i, eps in enumerate(cfg.epsilons, 1):
@@ -219,18 +262,29 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
             fh.write(train_key)
         trained = time.perf_counter() - t
         found = audit_one(cfg, eps, summary, adapter, company, canaries, None if eps is None else dp_level)
+        for e in found:
+            e["threat_model"] = "black_box"
         sec = {"train": trained, "audit": time.perf_counter() - t - trained}
+        if eps is not None and cfg.white_box_canaries:
+            log(f"{head} white-box audit, {cfg.white_box_canaries} gradient canaries …")
+            t = time.perf_counter()
+            found += white_box_one(cfg, eps, rows, folder, plans[eps], dp_level)
+            sec["white_box"] = time.perf_counter() - t
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)
         entries += found
         seconds[run_tag(eps)] = sec
         for e in found:
-            log(f"    {e['adversary']}: success {e['success']:.3f}, ε_lb {e['epsilon_lower_bound']:.3f} "
-                f"({e['correct']}/{e['guesses']} guesses right)")
-    out = {"dp_audit": entries, "dp_sweep": {"config": asdict(cfg), "rows": len(rows), "seconds": seconds}}
-    bad = [e for e in entries if e["epsilon"] is not None and e["epsilon_lower_bound"] > e["epsilon"]]
-    if bad:
-        raise AuditViolation("; ".join(f"{e['adversary']} adversary at certified ε = {e['epsilon']:.4g}: ε lower bound "
-                                       f"{e['epsilon_lower_bound']:.4g} exceeds it" for e in bad)
-                             + " — a bug in DP training or accounting")
+            log(f"    {e['threat_model']} {e['adversary']}: success {e['success']:.3f}, ε_lb "
+                f"{e['epsilon_lower_bound']:.3f} ({e['correct']}/{e['guesses']} guesses right)")
+    bad = violations(entries)
+    out = {"dp_audit": entries, "dp_sweep": {"config": asdict(cfg), "rows": len(rows), "seconds": seconds,
+                                             "violations": bad}}
+    if bad and raise_violations:
+        raise AuditViolation(violation_message(bad))
     return out
+
+
+def violation_message(bad: list[str]) -> str:
+    """The one-line error of a sweep with violations."""
+    return f"DP audit violated ({len(bad)}): " + "; ".join(bad) + " — a bug in DP training or accounting"

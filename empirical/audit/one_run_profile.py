@@ -27,7 +27,6 @@ the others' count are ours.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -86,7 +85,7 @@ def _lp(m: int, k: int, v: int, a: np.ndarray, b: np.ndarray, g: int) -> float:
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
-    n, pieces = k + 1, a.size
+    n = k + 1
     nv = n + 2 * k
     j = np.arange(k)
     ir, iw = n + j, n + k + j

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.stats import beta as beta_dist
 
 from empirical.audit.one_run_profile import one_run_profile_p_value, one_run_profile_rejects
-from theory import dpsgd_privacy_profile, dpsgd_unit_guarantee
+from theory import dpsgd_privacy_profile, dpsgd_unit_guarantee, profile_sa_bound
 from theory.validate import check_positive_int
 
 THREAT_MODELS = ("white_box_all", "white_box_final", "black_box")
@@ -175,12 +176,16 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
     violated = rejected(claim.profile())
     p_claim = min(p_values(claim.profile()), default=1.0) if search else None
     best = max(counts, key=lambda kv: kv[1] / kv[0])
+    right = int((np.where(scores >= 0, 1, -1) == signs).sum())
+    lo = float(beta_dist.ppf(1 - level, right, m - right + 1)) if right > 0 else 0.0
+    hi = float(beta_dist.ppf(level, right + 1, m - right)) if right < m else 1.0
     entry = {"adversary": "gradient canaries", "threat_model": threat_model, "canaries": m, "groups": 2,
              "group_size": 1, "epsilon": claim.epsilon(), "delta": claim.delta, "level": level,
              "noise_multiplier": claim.noise_multiplier, "sampling_rate": claim.sampling_rate, "steps": claim.steps,
              "candidates": list(ks), "counts": [list(kv) for kv in counts], "claimed_p_value": p_claim,
              "verdict": "violated" if violated else "consistent",
-             "guesses": best[0], "correct": best[1], "success": float((np.where(scores >= 0, 1, -1) == signs).mean())}
+             "guesses": best[0], "correct": best[1], "success": right / m, "success_interval": [lo, hi],
+             "success_bound": float(profile_sa_bound(claim.profile(), groups=2).success_bound)}
     if search:
         entry["epsilon_lower_bound"], entry["rejected_noise_multiplier"] = _dpsgd_lower_bound(claim, rejected)
         entry["epsilon_lower_bound_any"] = _point_lower_bound(claim.delta, rejected)

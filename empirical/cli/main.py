@@ -36,8 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(chosen if chosen in COMMANDS else None).parse_args(argv)
+    from empirical.audit.errors import EXIT_CODE, AuditViolation
+
     try:
         return int(COMMANDS[args.command].run(args) or 0)
+    except AuditViolation as exc:  # results and report are written before it is raised
+        print(f"sensaware {args.command}: audit violation: {exc}", file=sys.stderr)
+        return EXIT_CODE
     except ValueError as exc:  # includes InputError and RowError
         print(f"sensaware {args.command}: error: {exc}", file=sys.stderr)
         return 2

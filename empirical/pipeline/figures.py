@@ -154,11 +154,23 @@ def fig_tradeoff(data: dict, out: Path) -> list[Path]:
     return _save(fig, out, "e_tradeoff", data)
 
 
+#: (threat model, adversary) → colour, marker, label of figure (f)
+DP_STYLES = {("white_box_all", "gradient canaries"): ("tab:green", "^", "white-box, all iterates (gradient canaries)"),
+             ("white_box_final", "gradient canaries"): ("tab:purple", "v", "white-box, final adapter"),
+             ("black_box", "ai"): ("tab:red", "o", "black-box AI (likelihood)"),
+             ("black_box", "sa"): ("tab:blue", "s", "black-box SA (chat)")}
+
+
+def _dp_key(r: dict) -> tuple[str, str]:
+    return r.get("threat_model") or "black_box", r["adversary"]
+
+
 def fig_dp(data: dict, out: Path) -> list[Path]:
-    """(f) left: certified ε against the one-run empirical ε lower bound of the AI and the SA adversary, with the
-    diagonal (a point above it would be a violation); the run without DP sits at the right edge. Right: measured
-    success (one-sided Clopper–Pearson bounds at the entry's level) against the privacy-profile bound, chance 1/G
-    dotted."""
+    """(f) left: certified ε against the one-run empirical ε lower bound, one curve per threat model (white-box with
+    every iterate, white-box with the final adapter, black-box AI and SA adversaries), with the diagonal (a point
+    above it would be a violation); the run without DP sits at the right edge. Right: measured success (one-sided
+    Clopper–Pearson bounds at the entry's level) against the privacy-profile bound, chance dotted (1/2 for the
+    binary gradient canaries, 1/G for the black-box ones)."""
     plt = _setup()
     runs = data["runs"]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(2 * FIGSIZE[0], FIGSIZE[1]))
@@ -167,41 +179,46 @@ def fig_dp(data: dict, out: Path) -> list[Path]:
     right = edge * 1.3
     top = max([r["epsilon_lower_bound"] for r in runs] + finite + [1.0]) * 1.25
     ax.plot([0, edge], [0, edge], "k:", lw=0.8, label="ε_lb = certified ε")
-    styles = {"ai": ("tab:red", "o", "AI adversary (likelihood)"), "sa": ("tab:blue", "s", "SA adversary (chat)")}
-    for k, (adv, (color, marker, label)) in enumerate(styles.items()):
-        shift = (k - 0.5) * 0.03 * right  # side by side, so equal bounds stay visible
-        pts = [((right if r["epsilon"] is None else r["epsilon"]) + shift, r["epsilon_lower_bound"]) for r in runs
-               if r["adversary"] == adv]
-        if pts:
-            ax.plot(*zip(*pts), marker, color=color, ms=4, label=label, ls="none")
+    keys = [k for k in DP_STYLES if any(_dp_key(r) == k for r in runs)]
+    for k, key in enumerate(keys):
+        color, marker, label = DP_STYLES[key]
+        shift = (k - (len(keys) - 1) / 2) * 0.02 * right  # side by side, so equal bounds stay visible
+        pts = sorted(((right if r["epsilon"] is None else r["epsilon"]) + shift, r["epsilon_lower_bound"])
+                     for r in runs if _dp_key(r) == key)
+        dp_pts = [p for p in pts if p[0] < edge]
+        ax.plot(*zip(*pts), marker, color=color, ms=4, label=label, ls="none")
+        if len(dp_pts) > 1:
+            ax.plot(*zip(*dp_pts), "-", color=color, lw=0.8)
     if any(r["epsilon"] is None for r in runs):
         ax.axvline(0.5 * (edge + right), color="0.7", lw=0.6, ls="--")
         ax.text(right, 0.98 * top, "no DP\n(ε = ∞)", va="top", ha="center", fontsize=6)
     ax.set_xlim(0, right * 1.1)
     ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= edge])  # no ε ticks in the no-DP column
     ax.set_ylim(0, top)
-    ax.set_xlabel("certified ε (DP-SGD, replace-one)")
+    ax.set_xlabel("certified ε (DP-SGD, replace-one, per example)")
     ax.set_ylabel("empirical ε lower bound (one run, 95%)")
-    ax.legend(loc="center left")
+    ax.legend(loc="upper left", fontsize=5)
     labels = []
     for i, r in enumerate(runs):
-        color, marker, _ = styles.get(r["adversary"], ("k", "x", ""))
+        color, marker, _ = DP_STYLES.get(_dp_key(r), ("k", "x", ""))
         lo, hi = r["success_interval"]
         bx.errorbar([i], [r["success"]], yerr=[[r["success"] - lo], [hi - r["success"]]], fmt=marker, color=color, ms=4,
                     capsize=2)
         if r["success_bound"] is not None:
             bx.plot([i - 0.3, i + 0.3], [r["success_bound"]] * 2, "k-", lw=1)
+        bx.plot([i - 0.3, i + 0.3], [1 / r["groups"]] * 2, color="0.5", ls=":", lw=0.8)
         eps = r["target_epsilon"] if r.get("target_epsilon") is not None else r["epsilon"]
-        labels.append(f"{'∞' if eps is None else format(eps, '.3g')}\n{r['adversary'].upper()}")
+        short = {"white_box_all": "WB", "white_box_final": "WB-final"}.get(r.get("threat_model"), r["adversary"].upper())
+        labels.append(f"{'∞' if eps is None else format(eps, '.3g')}\n{short}")
     if runs:
-        bx.axhline(1 / runs[0]["groups"], color="0.5", ls=":", lw=0.8, label="chance 1/G")
+        bx.plot([], [], color="0.5", ls=":", lw=0.8, label="chance (1/G)")
         bx.plot([], [], "k-", lw=1, label="privacy-profile bound")
-        bx.legend(loc="upper right")
+        bx.legend(loc="upper right", fontsize=5)
     else:
         for a in (ax, bx):
             a.text(0.5, 0.5, "no DP sweep in this run", ha="center", va="center", transform=a.transAxes)
     bx.set_xticks(range(len(runs)))
-    bx.set_xticklabels(labels)
+    bx.set_xticklabels(labels, fontsize=5)
     bx.set_ylim(0, 1)
     bx.set_xlabel("target ε / adversary")
     bx.set_ylabel("success on canaries")

@@ -119,10 +119,13 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
             lo, hi = e["success_interval"]
             rows.append(["no DP" if e["epsilon"] is None else f"{e['epsilon']:.3f}",
                          "—" if e.get("noise_multiplier") is None else f"{e['noise_multiplier']:.3f}", str(e.get("steps", "")),
-                         e["adversary"].upper(), f"{e['correct']}/{e['guesses']}", f"{e['success']:.3f} [{lo:.3f}, {hi:.3f}]",
+                         e.get("threat_model", "black_box").replace("_", " "),
+                         e["adversary"] if e.get("threat_model", "black_box") != "black_box" else e["adversary"].upper(),
+                         f"{e['correct']}/{e['guesses']}", f"{e['success']:.3f} [{lo:.3f}, {hi:.3f}]",
                          "—" if e["success_bound"] is None else f"{e['success_bound']:.3f}",
                          f"{e['epsilon_lower_bound']:.3f}", e["verdict"] or "—",
-                         f"{t.get('train', 0):.0f} + {t.get('audit', 0):.0f}" if t else ""])
+                         (f"{t.get('train', 0):.0f} + {t.get('audit', 0):.0f}" + (
+                             f" (+ {t['white_box']:.0f} white box)" if "white_box" in t else "")) if t else ""])
         out += [("h", 2, "DP fine-tuning audited with canaries"),
                 ("p", f"{sc.get('canaries')} canary employees with a uniformly drawn marital status (G = 7), each written "
                       f"{sc.get('repeats')} time(s) beside {sc.get('employees')} company records ({sweep.get('rows')} training "
@@ -134,8 +137,16 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
                       "the SA adversary asks in the chat as an unauthorised colleague. ε lower bound: the "
                       "one-run audit on the most confident guesses (95%; each DP entry at 95%/D for the D DP entries, "
                       "Bonferroni), and the success bounds are one-sided Clopper–Pearson bounds at the same level; "
-                      "'violated' would mean a bug in training or accounting."),
-                ("table", ["certified ε", "σ", "steps", "adversary", "right / guesses", "success [one-sided bounds]", "success bound",
+                      "'violated' would mean a bug in training or accounting. White box: a second training of each DP "
+                      f"ε carries {sc.get('white_box_canaries')} Dirac gradient canaries (sign ±1, norm "
+                      f"{sc.get('white_box_norm')}·C) through the same DP-SGD step; the auditor sees every privatised "
+                      "gradient (all iterates) or the adapter before and after (final); the claim tested is the run's "
+                      "whole per-example DP-SGD privacy profile, and ε lower bound is the largest certified ε of a "
+                      "DP-SGD run (same q and T) the audit rejects."),
+                *([("p", "**Audit violated** — a bug in DP training or accounting: " + "; ".join(sweep["violations"]))]
+                  if sweep.get("violations") else []),
+                ("table", ["certified ε", "σ", "steps", "threat model", "adversary", "right / guesses",
+                           "success [one-sided bounds]", "success bound",
                            "ε lower bound", "verdict", "seconds (train + audit)"], rows)]
     if results.get("bounds"):
         rows = [[f"{b['epsilon']:g}", f"{b['delta']:g}", str(b["groups"]), f"{b['tv_bound']:.6f}", f"{b['advantage_bound']:.6f}",

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from empirical.audit.dp_sweep import SWEEPS, run_sweep
+from empirical.audit.dp_sweep import SWEEPS, run_sweep, violation_message
+from empirical.audit.errors import AuditViolation
 from empirical.audit.llm import audit_llm
 from empirical.audit.recorded import audit_recorded
 from empirical.benchmark.company import build_company, read_company, write_company
@@ -258,7 +259,7 @@ def _dp_audit(ctx: Context) -> dict:
         raise ValueError(f"`dp_sweep` must be one of {', '.join(sorted(SWEEPS))} or empty. Found {c.dp_sweep!r}.")
     if importlib.util.find_spec("opacus") is None:
         return {"dp_sweep": {"skipped": "the dp extra (Opacus) is not installed: pip install '.[train,dp]'"}}
-    return run_sweep(replace(SWEEPS[c.dp_sweep], model=c.model), ctx.path("dp"))
+    return run_sweep(replace(SWEEPS[c.dp_sweep], model=c.model), ctx.path("dp"), raise_violations=False)
 
 
 def _analysis(ctx: Context) -> dict:
@@ -372,6 +373,9 @@ def run(config: RunConfig, runs_dir: str | Path = "runs", log: Callable[[str], N
     with atomic_write(root / "results.json") as fh:
         json.dump(results, fh, indent=2)
     write_report(results, root)
+    bad = (results.get("dp_sweep") or {}).get("violations")
+    if bad:  # after every entry, results.json and the report are written
+        raise AuditViolation(violation_message(bad))
     return results
 
 

@@ -160,7 +160,8 @@ def dp_data(summary: dict | None = None) -> dict:
     bound on it."""
     runs = []
     for e in (summary or {}).get("dp_audit", []):
-        runs.append({k: e.get(k) for k in ("adversary", "epsilon", "target_epsilon", "epsilon_lower_bound", "success",
+        runs.append({k: e.get(k) for k in ("adversary", "threat_model", "epsilon", "target_epsilon", "epsilon_lower_bound",
+                                           "success",
                                            "success_interval", "success_bound", "guesses", "correct", "canaries",
                                            "groups", "delta")})
     return {"runs": runs}

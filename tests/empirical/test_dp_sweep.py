@@ -33,7 +33,7 @@ def tiny(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def cfg(tiny) -> SweepConfig:
     return SweepConfig(epsilons=(None, 2.0), delta=1e-3, canaries=6, employees=4, epochs=2, batch_size=4, lora_r=4, lora_layers=1,
-                       learning_rate=1e-2, model=str(tiny), quantize=False)
+                       learning_rate=1e-2, model=str(tiny), quantize=False, white_box_canaries=500)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,16 @@ def test_entries(cfg, swept):
 
     root, out = swept
     entries = out["dp_audit"]
-    assert [(e["epsilon"] is None, e["adversary"]) for e in entries] == [(True, "ai"), (True, "sa"), (False, "ai"),
-                                                                        (False, "sa")]
+    assert [(e["epsilon"] is None, e["adversary"], e["threat_model"]) for e in entries] == [
+        (True, "ai", "black_box"), (True, "sa", "black_box"), (False, "ai", "black_box"), (False, "sa", "black_box"),
+        (False, "gradient canaries", "white_box_all"), (False, "gradient canaries", "white_box_final")]
+    white = entries[4:]
+    entries = entries[:4]
+    for w in white:  # the white-box claim is the same run's per-example profile, at the sweep's δ and level
+        assert w["canaries"] == 500 and w["groups"] == 2 and w["delta"] == 1e-3 and w["verdict"] == "consistent"
+        assert 0 <= w["epsilon_lower_bound"] <= w["epsilon"] and w["level"] == pytest.approx(1 - 0.05 / 4)
+        assert w["target_epsilon"] == 2.0 and w["success_bound"] >= w["success_interval"][0]
+    assert out["dp_sweep"]["violations"] == []
     for e in entries:
         assert FIELDS <= set(e)
         assert e["canaries"] == 6 and e["groups"] == 7 and e["delta"] == 1e-3
@@ -139,11 +147,11 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     truths = np.array([c.value for c in saved])
     monkeypatch.setattr(dp_sweep, "train_one", buggy)
     monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s: (truths, np.ones(6)))
-    with pytest.raises(AuditViolation, match="exceeds"):
+    with pytest.raises(AuditViolation, match="black_box ai at certified ε = 0.1: ε lower bound .* exceeds it"):
         run_sweep(cfg, tmp_path / "s", log=lambda s: None)
     written = json.loads((tmp_path / "s" / "eps-2" / "entries.json").read_text())["entries"]
-    assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.2  # at level 1 − 0.05/2 (two DP entries)
-    assert written[0]["level"] == pytest.approx(0.975)
+    assert written[0]["epsilon"] == 0.1 and written[0]["epsilon_lower_bound"] > 1.0  # at level 1 − 0.05/4 (four DP entries)
+    assert written[0]["level"] == pytest.approx(0.9875)
 
 
 def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):

@@ -67,7 +67,8 @@ def test_dp_sweep_preset_runs_only_its_stages(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pipeline, "has_train_extra", lambda: True)
     seen = []
-    monkeypatch.setattr(pipeline, "run_sweep", lambda cfg, root: seen.append(cfg) or {"dp_audit": [], "dp_sweep": {}})
+    monkeypatch.setattr(pipeline, "run_sweep",
+                        lambda cfg, root, **kw: seen.append(cfg) or {"dp_audit": [], "dp_sweep": {"violations": []}})
     called: list[str] = []
     _spy(monkeypatch, called)
     cfg = replace(pipeline.PRESETS["dp-sweep"], epsilons=(1.0,), deltas=(0.0,), groups=(2,))
@@ -79,6 +80,30 @@ def test_dp_sweep_preset_runs_only_its_stages(tmp_path, monkeypatch):
         pipeline.run(replace(cfg, only=("nope",)), tmp_path, log=lambda m: None)
     with pytest.raises(ValueError, match="dp_sweep"):
         pipeline.run(replace(cfg, dp_sweep="huge", name="x"), tmp_path, log=lambda m: None)
+
+
+def test_audit_violation_is_one_line_with_its_own_exit_code_after_everything_is_written(tmp_path, monkeypatch, capsys):
+    """A sweep whose audit refutes a certified ε: results.json and the report are written (with the entry), then
+    `sensaware run` prints one line and exits 3."""
+    from empirical.audit.errors import EXIT_CODE
+    from empirical.cli.main import main
+
+    entry = {"adversary": "gradient canaries", "threat_model": "white_box_all", "epsilon": 2.0, "target_epsilon": 2.0,
+             "delta": 1e-5, "groups": 2, "canaries": 1000, "guesses": 100, "correct": 100, "epsilon_lower_bound": 3.5,
+             "success": 0.99, "success_interval": [0.98, 1.0], "success_bound": 0.9, "verdict": "violated",
+             "claimed_p_value": 1e-9, "level": 0.95}
+    bad = ["white_box_all gradient canaries at certified ε = 2: ε lower bound 3.5 exceeds it"]
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: True)
+    monkeypatch.setattr(pipeline, "run_sweep", lambda cfg, root, **kw: {"dp_audit": [entry],
+                                                                         "dp_sweep": {"violations": bad}})
+    monkeypatch.setitem(pipeline.PRESETS, "dp-sweep", replace(pipeline.PRESETS["dp-sweep"], epsilons=(1.0,),
+                                                              deltas=(0.0,), groups=(2,)))
+    rc = main(["run", "--preset", "dp-sweep", "--runs-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == EXIT_CODE == 3
+    assert err[-1].startswith("sensaware run: audit violation: DP audit violated (1): white_box_all") and "Traceback" not in err
+    results = json.loads((tmp_path / "dp-sweep" / "results.json").read_text())
+    assert results["dp_audit"] == [entry] and (tmp_path / "dp-sweep" / "report.md").is_file()
 
 
 def test_stage_specs_are_consistent():

@@ -129,7 +129,7 @@ def test_dp_table_and_figure_with_a_run_without_dp(tmp_path):
            "dp_sweep": {"config": {"canaries": 32}, "rows": 40, "seconds": {"eps-inf": {"train": 100.0, "audit": 20.0}}}}
     bl = blocks(res, [])
     md, html = to_markdown(bl, tmp_path), to_html(bl)
-    assert "| no DP | — | 40 | AI | 8/8 | 0.500 [0.300, 0.700] | — | 2.500 | — | 100 + 20 |" in md
+    assert "| no DP | — | 40 | black box | AI | 8/8 | 0.500 [0.300, 0.700] | — | 2.500 | — | 100 + 20 |" in md
     assert "<td>1.998</td><td>10.080</td>" in html
     assert (tmp_path / "f" / "f_dp.png").exists() is False
     fig_dp(dp_data({"dp_audit": entries}), tmp_path / "f")

@@ -14,7 +14,7 @@ pytest.importorskip("peft")
 pytest.importorskip("opacus")
 
 from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries, training_rows  # noqa: E402
-from empirical.audit.white_box import GradientCanaries, all_iterates_scores, audit_scores, Claim, white_box_entries  # noqa: E402
+from empirical.audit.white_box import Claim, GradientCanaries, all_iterates_scores, audit_scores, white_box_entries  # noqa: E402
 from empirical.benchmark.company import build_company  # noqa: E402
 from empirical.model import dp as dp_module  # noqa: E402
 from empirical.model.dp import DpConfig, dp_finetune, plan  # noqa: E402
