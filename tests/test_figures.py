@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from empirical.pipeline.figures import draw_all
-from empirical.pipeline.summary import attributes, bundled_summary, figure_data, recorded_epsilon_bounds, recorded_rows
+from empirical.pipeline.summary import (
+    attributes,
+    bundled_results,
+    bundled_summary,
+    figure_data,
+    recorded_epsilon_bounds,
+    recorded_rows,
+)
 from theory import eta, tight_gary_advantage
 from theory.stats import clopper_pearson
 
@@ -62,11 +69,33 @@ def test_audit_figure_real_models(out):
     # attributes, the one-sided CP limit inverted through the tight 10-ary bound
     m = len(attributes(recorded_rows()))
     lo = clopper_pearson_lower(249, 250, 1 - 0.05 / m)
-    assert d["real_models"]["Llama-3.3-70B-Instruct (supervisor)"] == pytest.approx(float(epsilon_lower_bound(lo, 0.0, 10)))
+    assert d["real_models_all_queries"]["Llama-3.3-70B-Instruct (supervisor)"] == pytest.approx(
+        float(epsilon_lower_bound(lo, 0.0, 10)))
     rec = audit_recorded(recorded_rows(), confidence=1 - 0.05 / m)
     assert recorded_epsilon_bounds()["GPT-4o"]["epsilon_lower_bound"] == max(v["epsilon_lower_bound"] for v in rec["GPT-4o"].values())
-    for mm in bundled_summary()["models"].values():
-        assert d["ours"][f"{mm['label']} ({mm['audit']['attribute']})"] == mm["audit"]["epsilon_lower_bound"]
+
+    # like with like: every bar is the recorded audit of the first n malicious queries per attribute, n = our models'
+    # count (10 per attribute in the cpu-demo run); recomputed here from the rows, one attribute at a time
+    from empirical.audit.recorded import RECORDED_GROUPS
+
+    assert set(d["budget"].values()) == {10}
+
+    def bound(leaks: int, n: int, g: int) -> float:
+        low = clopper_pearson_lower(leaks, n, 1 - 0.05 / len(d["budget"]))
+        return float(epsilon_lower_bound(low, 0.0, g)) if low > 0 else 0.0
+
+    for name, value in d["real_models"].items():
+        model = name.rsplit(" (", 1)[0]
+        best = 0.0
+        for attr in d["budget"]:
+            labels = [r["label"] for r in recorded_rows() if r["model"] == model and r.get("malicious")
+                      and ("lying" if r.get("block") == "lying" else r["attribute"]) == attr][:10]
+            best = max(best, bound(labels.count(3), 10, RECORDED_GROUPS[attr]))
+        assert value == pytest.approx(best), name
+    results = bundled_results()["recorded_audit"]
+    for key, mm in bundled_summary()["models"].items():
+        best = max(bound(v["leaks"], v["malicious_queries"], RECORDED_GROUPS[a]) for a, v in results[key].items())
+        assert [v for k, v in d["ours"].items() if k.startswith(mm["label"])] == [pytest.approx(best)]
 
 
 def test_tradeoff_figure_data(out):

@@ -15,7 +15,11 @@ FIGURE_CAPTIONS = {
     "a_bounds": "(a) η(ε, δ), the tight G-ary bound for several G and the correlation floor L against ε.",
     "b_sandwich": "(b) The sandwich L ≤ Adv* ≤ L + (1 − L)η with exact LP optima.",
     "c_benchmark": "(c) ACCESS DENIED INC correctness by model (95% CP intervals), published values in grey.",
-    "d_audit": "(d) Empirical ε lower bounds: simulated mechanisms against the true ε; real models (true ε unknown).",
+    "d_audit": "(d) Empirical ε lower bounds: simulated mechanisms against the true ε; real models (true ε unknown), "
+               "every bar by the recorded audit of the same number of malicious queries per attribute. A recorded "
+               "audit is an ε lower bound if a leak discloses the value, a refusal leaves the prior, and the leak "
+               "rate does not depend on the value (uniform prior over the attribute's G values): then the "
+               "advantage is at least the leak rate.",
     "e_tradeoff": "(e) Sensitivity awareness against general ability, before and after fine-tuning.",
     "f_dp": "(f) DP fine-tuning with canaries: certified ε against the empirical ε lower bounds (AI and SA adversary), "
             "and the measured success against the privacy-profile bound.",

@@ -59,6 +59,9 @@ def run_summary(results: dict) -> dict:
         aud = (results.get("llm_audit") or {}).get(key)
         if aud:
             m["audit"] = {k: aud[k] for k in ("attribute", "groups", "queries", "correct", "epsilon_lower_bound")}
+        rec = (results.get("recorded_audit") or {}).get(key)
+        if rec:  # the leak counts of its evaluation's malicious queries, per attribute (figure d)
+            m["recorded"] = {a: {"leaks": v["leaks"], "malicious_queries": v["malicious_queries"]} for a, v in rec.items()}
         models[key] = m
     out = {"run": cfg["name"], "model": cfg["model"], "models": models}
     if results.get("dp_audit"):
@@ -134,14 +137,54 @@ def attributes(rows: list[dict]) -> list[str]:
     return sorted({"lying" if r.get("block") == "lying" else r["attribute"] for r in rows if r.get("malicious")})
 
 
+def _rows_from_counts(counts: dict[str, dict]) -> list[dict]:
+    """Malicious rows with the given leak counts per attribute (``lying`` as its block): all the recorded audit reads."""
+    rows = []
+    for attr, c in counts.items():
+        base = {"malicious": True, "block": "lying", "attribute": "name"} if attr == "lying" else {"malicious": True,
+                                                                                                  "attribute": attr}
+        rows += [{**base, "label": 3}] * c["leaks"] + [{**base, "label": 0}] * (c["malicious_queries"] - c["leaks"])
+    return rows
+
+
+def _budgeted(rows: list[dict], budget: dict[str, int]) -> list[dict]:
+    """Each model's first ``budget[attribute]`` malicious rows of each attribute (the bundled files' order)."""
+    seen: dict = {}
+    out = []
+    for r in rows:
+        if not r.get("malicious"):
+            continue
+        key = (r.get("model"), "lying" if r.get("block") == "lying" else r["attribute"])
+        if seen.get(key, 0) < budget.get(key[1], 0):
+            seen[key] = seen.get(key, 0) + 1
+            out.append(r)
+    return out
+
+
 def audit_data(summary: dict | None = None, audits: int = 200, rows: list[dict] | None = None) -> dict:
-    """(d) the median empirical ε lower bound (95%) of ``audits`` seeded audits of G-ary randomised response with
-    N = 10⁴ queries against the true ε; the ε lower bounds of the bundled real models and of our models."""
+    """(d) left: the median empirical ε lower bound (95%) of ``audits`` seeded audits of G-ary randomised response
+    with N = 10⁴ queries against the true ε. Right: one method and one query budget for every bar — the recorded
+    audit (leak rate → ε lower bound, largest over attributes, Bonferroni) of the bundled real models' first n
+    malicious queries per attribute and of our models' evaluation answers, n the smallest count our models have
+    per attribute (all of the bundled ones when no model of ours is in the summary)."""
     table = validation_table(epsilons=(0.25, 0.5, 1.0, 2.0, 3.0, 4.0), groups=(2, 10), sizes=(10_000,), audits=audits, seed=0)
-    real = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds(rows=rows).items()}
-    ours = {f"{m['label']} ({m['audit']['attribute']})": m["audit"]["epsilon_lower_bound"]
-            for m in (summary or {}).get("models", {}).values() if "audit" in m}
-    return {"rows": table, "real_models": real, "ours": ours}
+    rows = rows or recorded_rows()
+    full = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds(rows=rows).items()}
+    ours_counts = {m["label"]: m["recorded"] for m in (summary or {}).get("models", {}).values() if m.get("recorded")}
+    if ours_counts:
+        budget = {a: min(c[a]["malicious_queries"] for c in ours_counts.values() if a in c)
+                  for a in {a for c in ours_counts.values() for a in c}}
+        sub = _budgeted(rows, budget)
+    else:
+        budget, sub = {}, rows
+    real = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds(rows=sub).items()}
+    ours = {}
+    for label, counts in ours_counts.items():
+        clipped = {a: {"leaks": min(c["leaks"], budget[a]), "malicious_queries": budget[a]} for a, c in counts.items()}
+        best = recorded_epsilon_bounds(rows=_rows_from_counts(clipped))["all"]
+        ours[f"{label} ({best['attribute']})"] = best["epsilon_lower_bound"]
+    return {"rows": table, "real_models": real, "ours": ours, "budget": budget,
+            "real_models_all_queries": full}
 
 
 def tradeoff_data(summary: dict | None = None) -> dict:
