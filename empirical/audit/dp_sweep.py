@@ -129,10 +129,13 @@ def run_tag(epsilon: float | None) -> str:
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
-def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool = False) -> str:
-    """What one ε's results depend on (``training``: what its adapter depends on, the audit's level aside); ``run_id``
-    names the canary draw (a new draw retrains)."""
-    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id} | ({"level": None} if training else {})
+def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool = False,
+         entry_level: float | None = None) -> str:
+    """What one ε's results depend on (``training``: what its adapter depends on, the audit's levels aside);
+    ``run_id`` names the canary draw (a new draw retrains); ``entry_level`` the level its DP entries are audited at
+    (it depends on how many DP entries the sweep has, so a changed list of ε re-audits)."""
+    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id} | (
+        {"level": None, "white_box_canaries": None, "white_box_norm": None} if training else {"entry_level": entry_level})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
@@ -209,9 +212,10 @@ def violations(entries: list[dict]) -> list[str]:
             continue
         tm = e.get("threat_model", "black_box")
         if e["epsilon_lower_bound"] > e["epsilon"]:
-            out.append(f"{tm} {e['adversary']} at certified ε = {e['epsilon']:.4g}: ε lower bound "
+            what = "ε lower bound" if tm == "black_box" else "ε lower bound (DP-SGD family)"
+            out.append(f"{tm} {e['adversary']} at certified ε = {e['epsilon']:.4g}: {what} "
                        f"{e['epsilon_lower_bound']:.4g} exceeds it")
-        elif tm != "black_box" and e["verdict"] == "violated":
+        elif tm != "black_box" and e["verdict"] == "violated":  # rejected at the run's own σ
             out.append(f"{tm} {e['adversary']} at certified ε = {e['epsilon']:.4g}: the DP-SGD profile is rejected "
                        f"(p = {e['claimed_p_value']:.3g})")
     return out
@@ -243,7 +247,7 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         folder = root / run_tag(eps)
         head = f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}:"
         result = folder / "entries.json"
-        key = _key(cfg, eps, run_id)
+        key = _key(cfg, eps, run_id, entry_level=None if eps is None else dp_level)
         if result.is_file():
             saved = json.loads(result.read_text(encoding="utf-8"))
             if saved.get("key") == key:

@@ -8,12 +8,13 @@ training is (ε, δ)-DP for one canary's change of value (replace-one, or throug
 value sits in k records), then for every v, with ``q = e^ε/(e^ε + G − 1)`` (the tight G-ary success of an ε-DP
 mechanism),
 
-    ``P[V ≥ v] ≤ p(ε, δ) = P[Bin(r, q) ≥ v] + 2mδ · max_{i=1..v} P[v > Bin(r, q) ≥ v − i]/i``   (G = 2, the paper),
-    ``P[V ≥ v] ≤ p(ε, δ) =`` the count-conditioned linear programme's value                      (G > 2, δ > 0),
+    ``P[V ≥ v] ≤ p(ε, δ) =`` the count-conditioned linear programme's value                      (δ > 0, default),
+    ``P[V ≥ v] ≤ p(ε, δ) = P[Bin(r, q) ≥ v] + 2mδ · max_{i=1..v} P[v > Bin(r, q) ≥ v − i]/i``   (G = 2, ``paper``),
     ``P[V ≥ v] ≤ P[Bin(r, q) ≥ v]``                                                              (δ = 0, any G).
 
-(The paper's dominance step, which the first line rests on, was found to fail for q < 1/2 — the G-ary regime — and
-is not used there; README, "Why G > 2 does not use the paper's formula".)
+(The paper's formula is kept as ``method="paper"`` for G = 2, to reproduce its numbers; its dominance step was found
+to fail for q < 1/2, and an independent review found tiny cases (m = 4) where the formula sits below a mechanism's
+true tail; README, "Why the audit leaves the paper's formula".)
 
 The audit's ε lower bound at level β (default 0.05) is the largest ε with ``p(ε, δ) ≤ β``: the training is
 *not* (ε′, δ)-DP for any ε′ below it, except with probability ≤ β. With k copies of every canary the per-canary
@@ -23,7 +24,7 @@ reported in per-record units: the largest ε whose group guarantee is rejected.
 Binary reference values (95%, δ = 1e−5), from the paper's algorithm: m 1000, r 100, v 90 → 1.62614;
 m 10000, r 1000, v 700 → 0.72925.
 
->>> round(one_run_epsilon_lb(canaries=1000, guesses=100, correct=90, delta=1e-5), 5)
+>>> round(one_run_epsilon_lb(canaries=1000, guesses=100, correct=90, delta=1e-5, method="paper"), 5)
 1.62614
 """
 
@@ -35,21 +36,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from empirical.audit.one_run_profile import _counts as _check_counts
 from empirical.audit.one_run_profile import one_run_profile_p_value, one_run_profile_rejects
 from theory import group_privacy, tight_gary_success
 from theory.validate import check_delta, check_groups, check_positive_int
 
 #: ε above which the search stops and reports its last rejected ε (64), a finite lower bound.
 _EPS_MAX = 100.0
-
-
-def _check_counts(canaries: int, guesses: int, correct: int) -> tuple[int, int, int]:
-    m = check_positive_int(canaries, "canaries")
-    if not (isinstance(guesses, (int, np.integer)) and 0 <= guesses <= m):
-        raise ValueError(f"`guesses` must be an integer in [0, canaries = {m}]. Found {guesses!r}.")
-    if not (isinstance(correct, (int, np.integer)) and 0 <= correct <= guesses):
-        raise ValueError(f"`correct` must be an integer in [0, guesses = {guesses}]. Found {correct!r}.")
-    return m, int(guesses), int(correct)
 
 
 def _point(eps: float, delta: float, group_size: int) -> tuple[float, float]:
@@ -59,7 +52,18 @@ def _point(eps: float, delta: float, group_size: int) -> tuple[float, float]:
     return eps, delta
 
 
-def _p_value(m: int, r: int, v: int, eps: float, delta: float, g: int, group_size: int) -> float:
+METHODS = ("count", "paper")
+
+
+def _check_method(method: str, g: int) -> str:
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS}. Found {method!r}.")
+    if method == "paper" and g != 2:
+        raise ValueError(f"`method` 'paper' (Steinke et al.'s formula) is for G = 2 only. Found groups = {g}.")
+    return method
+
+
+def _p_value(m: int, r: int, v: int, eps: float, delta: float, g: int, group_size: int, method: str = "count") -> float:
     from scipy.stats import binom
 
     eps, delta = _point(eps, delta, group_size)
@@ -69,7 +73,7 @@ def _p_value(m: int, r: int, v: int, eps: float, delta: float, g: int, group_siz
     beta = float(binom.sf(v - 1, r, q))  # P[Bin(r, q) >= v]
     if delta == 0.0:
         return min(1.0, beta)
-    if g > 2:  # the count-conditioned bound (README): the paper's step 2 is proved for G = 2 only
+    if method == "count":  # the count-conditioned bound (README), proved for every G
         return one_run_profile_p_value(canaries=m, guesses=r, correct=v, profile=[(eps, delta)], groups=g)
     # alpha = max_{i=1..v} P[v > Bin(r, q) >= v - i]/i: the cumulative pmf below v, read downwards
     pmf = binom.pmf(np.arange(v - 1, -1, -1), r, q)
@@ -78,34 +82,37 @@ def _p_value(m: int, r: int, v: int, eps: float, delta: float, g: int, group_siz
 
 
 def one_run_p_value(*, canaries: int, guesses: int, correct: int, epsilon: float, delta: float, groups: int = 2,
-                    group_size: int = 1) -> float:
+                    group_size: int = 1, method: str = "count") -> float:
     """``p(ε, δ)``: an upper bound on the probability of ≥ ``correct`` right guesses out of ``guesses`` when the
-    training is (ε, δ)-DP per record and every one of the ``canaries`` sits in ``group_size`` records."""
+    training is (ε, δ)-DP per record and every one of the ``canaries`` sits in ``group_size`` records. ``method``:
+    ``count`` (the count-conditioned bound, any G) or ``paper`` (Steinke et al.'s formula, G = 2; an independent
+    review found tiny cases, m = 4, where it sits below a mechanism's true tail, at p-values ≥ 0.88)."""
     m, r, v = _check_counts(canaries, guesses, correct)
     g = check_groups(groups)
     k = check_positive_int(group_size, "group_size")
     e = float(epsilon)
     if not (e >= 0 and math.isfinite(e)):
         raise ValueError(f"`epsilon` must be a finite number >= 0. Found {epsilon!r}.")
-    return _p_value(m, r, v, e, float(check_delta(delta)), g, k)
+    return _p_value(m, r, v, e, float(check_delta(delta)), g, k, _check_method(method, g))
 
 
 def one_run_epsilon_lb(*, canaries: int, guesses: int, correct: int, delta: float, groups: int = 2,
-                       p_value: float = 0.05, group_size: int = 1) -> float:
+                       p_value: float = 0.05, group_size: int = 1, method: str = "count") -> float:
     """The largest ε with ``p(ε, δ) ≤ p_value`` (0 if even ε = 0 is not rejected; bisection to 1e−10, 1e−6 for
     G > 2; when every ε up to the search's ceiling of 64 is rejected, that ceiling: a finite bound, never ∞)."""
     m, r, v = _check_counts(canaries, guesses, correct)
     g = check_groups(groups)
     k = check_positive_int(group_size, "group_size")
     d = float(check_delta(delta))
-    if not 0 < p_value < 1:
-        raise ValueError(f"`p_value` must lie in (0, 1). Found {p_value!r}.")
+    if isinstance(p_value, bool) or not isinstance(p_value, (int, float)) or not 0 < p_value < 1:
+        raise ValueError(f"`p_value` must be a number in (0, 1). Found {p_value!r}.")
+    method = _check_method(method, g)
 
     def rejected(e: float) -> bool:
-        if g > 2 and d > 0 and v > 0:
+        if method == "count" and d > 0 and v > 0:
             return one_run_profile_rejects(canaries=m, guesses=r, correct=v, profile=[_point(e, d, k)], level=p_value,
                                            groups=g)
-        return _p_value(m, r, v, e, d, g, k) <= p_value
+        return _p_value(m, r, v, e, d, g, k, method) <= p_value
 
     if r == 0 or not rejected(0.0):
         return 0.0
@@ -114,7 +121,7 @@ def one_run_epsilon_lb(*, canaries: int, guesses: int, correct: int, delta: floa
         lo, hi = hi, 2 * hi
         if hi > _EPS_MAX:
             return lo  # rejected up to the search's ceiling: a finite lower bound, never ∞
-    while hi - lo > (1e-10 if g == 2 else 1e-6):
+    while hi - lo > (1e-10 if method == "paper" or d == 0 else 1e-6):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if rejected(mid) else (lo, mid)
     return lo
@@ -159,6 +166,11 @@ def one_run_audit(confidence: Sequence[float], guesses: Sequence[int], truths: S
     conf = np.asarray(confidence, dtype=float)
     gs = np.asarray(guesses)
     tr = np.asarray(truths)
+    if not np.all(np.isfinite(conf)):
+        raise ValueError("`confidence` must hold finite numbers.")
+    for name, arr in (("guesses", gs), ("truths", tr)):
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"`{name}` must hold integers (values in [0, G − 1]). Found dtype {arr.dtype}.")
     if not (conf.shape == gs.shape == tr.shape and conf.ndim == 1 and conf.size >= 1):
         raise ValueError(f"`confidence`, `guesses` and `truths` must be 1-d of one length >= 1. Found shapes "
                          f"{conf.shape}, {gs.shape}, {tr.shape}.")
@@ -167,6 +179,8 @@ def one_run_audit(confidence: Sequence[float], guesses: Sequence[int], truths: S
     m = check_positive_int(canaries, "canaries")
     if m < conf.size:
         raise ValueError(f"`canaries` = {m} is below the number of guesses given ({conf.size}).")
+    if candidates is not None and any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) for c in candidates):
+        raise ValueError(f"`candidates` must be integer guess counts. Found {candidates!r}.")
     cands = (conf.size,) if candidates is None else tuple(sorted({int(c) for c in candidates}))
     if not cands or cands[0] < 1 or cands[-1] > conf.size:
         raise ValueError(f"`candidates` must be guess counts in [1, {conf.size}]. Found {candidates!r}.")

@@ -32,9 +32,14 @@ import numpy as np
 
 from theory.validate import check_groups, check_positive_int
 
-#: Added to every LP optimum: the solver's feasibility tolerance is 1e−7 on constraints of size ≤ 1, so the value
-#: it returns may be below the true maximum by a little; the margin keeps the p-value an upper bound.
+#: Added to every LP optimum, plus 1e−7·m: the solver's feasibility tolerance is 1e−7 on rows scaled by 1/m, so
+#: the value it returns may be below the true maximum by up to about 1e−7·m; the margin keeps the p-value an upper
+#: bound (a weak-duality check from the solver's duals matched the optimum to ~1e−11 up to m = 10⁵).
 LP_MARGIN = 1e-6
+
+
+def _margin(m: int) -> float:
+    return LP_MARGIN + 1e-7 * m
 #: Relative precision of the recursion's bisection on β (the reported value is the upper end).
 _P_TOL = 1e-4
 
@@ -59,9 +64,10 @@ def floor_pieces(profile, x_max: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The affine pieces ``a·x + b`` of the floor g that attain its maximum somewhere on [0, x_max] (checked on 4,002
     points, linear and logarithmic; a piece dropped only shrinks g, which weakens the claim tested and keeps every bound sound)."""
     e, d = check_profile(profile)
-    ee = np.minimum(e, 700.0)
+    big = e > 700.0  # e^ε overflows: the second piece is then positive only within 1e−304 of x = 1; dropped
+    ee = e[~big]
     a = np.concatenate([np.exp(-e), np.exp(ee)])
-    b = np.concatenate([-d * np.exp(-e), 1.0 - d - np.exp(ee)])
+    b = np.concatenate([-d * np.exp(-e), 1.0 - d[~big] - np.exp(ee)])
     top = min(1.0, x_max)
     x = np.unique(np.concatenate([np.linspace(0.0, top, 2001), top * np.logspace(-12, 0, 2001)]))
     vals = a[:, None] * x[None, :] + b[:, None]
@@ -85,26 +91,28 @@ def _lp(m: int, k: int, v: int, a: np.ndarray, b: np.ndarray, g: int) -> float:
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
+    if a.size == 0:  # the claim puts no floor on [0, k/m] (e.g. δ ≥ k/m): every law is possible
+        return 1.0
     n = k + 1
     nv = n + 2 * k
     j = np.arange(k)
     ir, iw = n + j, n + k + j
     rows, cols, vals, rhs = [], [], [], []
     r0 = 0
-    for a_l, b_l in zip(a, b):
-        # level j: (G−1)(a (j+1) p_{j+1}/m + b) − (k − j) p_j/m ≤ 0
+    for a_l, b_l in zip(a, b):  # every row multiplied by m (better conditioned for large m)
+        # level j: (G−1)(a (j+1) p_{j+1} + m b) − (k − j) p_j ≤ 0
         rr = r0 + j
         rows += [rr, rr]
         cols += [j + 1, j]
-        vals += [(g - 1) * a_l * (j + 1) / m, -(k - j) / m]
-        rhs.append(np.full(k, -(g - 1) * b_l))
+        vals += [(g - 1) * a_l * (j + 1.0), -(k - j.astype(float))]
+        rhs.append(np.full(k, -(g - 1) * b_l * m))
         r0 += k
-        # tail j: (G−1)(a R_j/m + b) − W_j/m ≤ 0
+        # tail j: (G−1)(a R_j + m b) − W_j ≤ 0
         rr = r0 + j
         rows += [rr, rr]
         cols += [ir, iw]
-        vals += [np.full(k, (g - 1) * a_l / m), np.full(k, -1.0 / m)]
-        rhs.append(np.full(k, -(g - 1) * b_l))
+        vals += [np.full(k, (g - 1) * a_l), np.full(k, -1.0)]
+        rhs.append(np.full(k, -(g - 1) * b_l * m))
         r0 += k
     a_ub = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, nv))
     b_ub = np.concatenate(rhs) if rhs else np.zeros(0)
@@ -120,12 +128,16 @@ def _lp(m: int, k: int, v: int, a: np.ndarray, b: np.ndarray, g: int) -> float:
     c[v:n] = -1.0
     for how in ("highs", "highs-ipm", "highs-ds"):
         res = linprog(c, A_ub=a_ub if r0 else None, b_ub=b_ub if r0 else None, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
-                      method=how)
+                      method=how, options={"time_limit": 120.0})
         if res.status == 0:
             break
     if res.status != 0:
-        raise RuntimeError(f"the count-conditioned linear programme did not solve (m={m}, k={k}, v={v}): {res.message}")
+        raise LpFailure(f"the count-conditioned linear programme did not solve (m={m}, k={k}, v={v}): {res.message}")
     return -float(res.fun)
+
+
+class LpFailure(RuntimeError):
+    """HiGHS found no optimum (every method tried): the callers fall back to the tail recursion, a looser bound."""
 
 
 def _tails_infeasible(m: int, k: int, v: int, beta: float, a: np.ndarray, b: np.ndarray, g: int) -> bool:
@@ -173,7 +185,8 @@ METHODS = ("lp", "tails")
 def one_run_profile_p_value(*, canaries: int, guesses: int, correct: int, profile, groups: int = 2,
                             method: str = "lp") -> float:
     """An upper bound on ``P[C ≥ correct]`` for every training whose change of one canary's value meets every
-    (ε, δ) of ``profile``: the linear programme's optimum plus :data:`LP_MARGIN`, capped at 1 (``method="lp"``), or
+    (ε, δ) of ``profile``: the linear programme's optimum plus :data:`LP_MARGIN` + 1e−7·m, capped at 1 (``method="lp"``; the tail
+    recursion when the solver fails), or
     the tail constraints' recursion (``"tails"``: faster, a little looser; :func:`tail_recursion_p_value`)."""
     m, k, v = _counts(canaries, guesses, correct)
     g = check_groups(groups)
@@ -184,7 +197,10 @@ def one_run_profile_p_value(*, canaries: int, guesses: int, correct: int, profil
     if v == 0:
         return 1.0
     a, b = floor_pieces(profile, k / m)
-    return min(1.0, _lp(m, k, v, a, b, g) + LP_MARGIN)
+    try:
+        return min(1.0, _lp(m, k, v, a, b, g) + _margin(m))
+    except LpFailure:  # the tail constraints alone: a valid, looser bound
+        return tail_recursion_p_value(canaries=m, guesses=k, correct=v, profile=profile, groups=g)
 
 
 def one_run_profile_rejects(*, canaries: int, guesses: int, correct: int, profile, level: float, groups: int = 2,
@@ -195,11 +211,16 @@ def one_run_profile_rejects(*, canaries: int, guesses: int, correct: int, profil
     g = check_groups(groups)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS}. Found {method!r}.")
-    if not 0 < level < 1:
-        raise ValueError(f"`level` must lie in (0, 1). Found {level!r}.")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"`level` (the significance level) must be a number in (0, 1). Found {level!r}.")
     if v == 0:
         return False
     a, b = floor_pieces(profile, k / m)
     if _tails_infeasible(m, k, v, level, a, b, g):
         return True
-    return method == "lp" and _lp(m, k, v, a, b, g) + LP_MARGIN <= level
+    if method != "lp":
+        return False
+    try:
+        return _lp(m, k, v, a, b, g) + _margin(m) <= level
+    except LpFailure:  # the tail recursion (above) did not reject either: not rejected
+        return False

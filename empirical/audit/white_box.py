@@ -97,7 +97,15 @@ def all_iterates_scores(trace: np.ndarray, *, sampling_rate: float, noise_multip
                         expected_batch_size: int, max_grad_norm: float) -> np.ndarray:
     """Each canary's log-likelihood ratio of sign + against − under the claimed mechanism, summed over the steps;
     ``trace`` (T × m) holds the privatised mean gradients at the canaries' coordinates."""
+    if not (isinstance(sampling_rate, (int, float)) and 0 < sampling_rate <= 1):
+        raise ValueError(f"`sampling_rate` must lie in (0, 1]. Found {sampling_rate!r}.")
+    for name, v in (("noise_multiplier", noise_multiplier), ("max_grad_norm", max_grad_norm),
+                    ("expected_batch_size", expected_batch_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v > 0 and math.isfinite(v)):
+            raise ValueError(f"`{name}` must be a finite number > 0. Found {v!r}.")
     y = np.asarray(trace, dtype=float) * expected_batch_size / max_grad_norm
+    if y.ndim != 2 or not np.all(np.isfinite(y)):
+        raise ValueError(f"`trace` must be a finite T × m array. Found shape {y.shape}.")
     s2 = 2.0 * noise_multiplier**2
     q = sampling_rate
     keep = math.log1p(-q) if q < 1 else -math.inf
@@ -155,11 +163,17 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
     recursion per k)."""
     scores, signs = np.asarray(scores, dtype=float), np.asarray(signs)
     m = scores.size
-    if not (scores.shape == signs.shape and m >= 1 and np.all(np.isfinite(scores))):
+    if not (scores.ndim == 1 and scores.shape == signs.shape and m >= 1 and np.all(np.isfinite(scores))):
         raise ValueError("`scores` and `signs` must be finite 1-d arrays of one length >= 1")
+    if not np.all(np.isin(signs, (-1, 1))):
+        raise ValueError("`signs` must be -1 or +1")
     if threat_model not in THREAT_MODELS[:2]:
         raise ValueError(f"`threat_model` must be one of {THREAT_MODELS[:2]}. Found {threat_model!r}.")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.5 <= level < 1:
+        raise ValueError(f"`level` (the confidence, e.g. 0.95) must be a number in [0.5, 1). Found {level!r}.")
     ks = guess_counts or candidates(m)
+    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= m for k in ks):
+        raise ValueError(f"`guess_counts` must be integers in [1, {m}]. Found {ks!r}.")
     beta = (1.0 - level) / len(ks)
     hits = _hits(scores, signs)
     counts = [(k, int(hits[k - 1])) for k in ks]
@@ -192,14 +206,30 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
     return entry
 
 
+def _accepted_floor(claim: Claim, lo: float, hi: float) -> float:
+    """The smallest σ′ ≥ lo (on a ×1.25 ladder) whose profile and ε the accountant computes (a long training at
+    small σ′ spans too many nats and is refused)."""
+    s = lo
+    while s < hi:
+        try:
+            claim.profile(s)
+            claim.epsilon(s)
+            return s
+        except ValueError:  # theory.dpsgd.NoEpsilonError, or a loss range the PLD refuses
+            s *= 1.25
+    return hi
+
+
 def _dpsgd_lower_bound(claim: Claim, rejected) -> tuple[float, float | None]:
     """The largest ε(σ′, δ) over the σ′ ∈ :data:`SIGMA_RANGE` whose DP-SGD profile (same q, T) is rejected: the
-    smallest rejected σ′ found by bisection in log σ′ (rejection is monotone: a larger σ′ is a stronger claim)."""
+    smallest rejected σ′ found by bisection in log σ′ (rejection is monotone: a larger σ′ is a stronger claim). The
+    floor is the smallest σ′ the accountant computes; rejected there, its ε is reported (at least that, never ∞)."""
     lo, hi = SIGMA_RANGE
     if not rejected(claim.profile(hi)):
         return 0.0, None
+    lo = _accepted_floor(claim, lo, hi)
     if rejected(claim.profile(lo)):
-        return claim.epsilon(lo), lo  # at least this: the search's floor (never ∞)
+        return claim.epsilon(lo), lo
     for _ in range(14):
         mid = math.sqrt(lo * hi)
         lo, hi = (lo, mid) if rejected(claim.profile(mid)) else (mid, hi)
@@ -223,7 +253,9 @@ def white_box_entries(canaries: GradientCanaries, privacy: dict, *, level: float
     """Both threat models' entries for a training that carried ``canaries``; ``privacy`` is its DP plan."""
     if canaries.final is None or len(canaries.trace) != privacy["steps"]:
         raise ValueError("the gradient canaries were not trained through (no final adapter or missing steps)")
-    claim = Claim(privacy["noise_multiplier"], privacy["sampling_rate"], privacy["steps"], privacy["delta"])
+    # one canary is one example: the claim is the per-example profile, reported at the per-example δ
+    claim = Claim(privacy["noise_multiplier"], privacy["sampling_rate"], privacy["steps"],
+                  privacy.get("example_delta", privacy["delta"]))
     s_all = all_iterates_scores(np.stack(canaries.trace), sampling_rate=claim.sampling_rate,
                                 noise_multiplier=claim.noise_multiplier,
                                 expected_batch_size=privacy["expected_batch_size"], max_grad_norm=privacy["max_grad_norm"])

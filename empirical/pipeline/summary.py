@@ -165,22 +165,31 @@ def audit_data(summary: dict | None = None, audits: int = 200, rows: list[dict] 
     """(d) left: the median empirical ε lower bound (95%) of ``audits`` seeded audits of G-ary randomised response
     with N = 10⁴ queries against the true ε. Right: one method and one query budget for every bar — the recorded
     audit (leak rate → ε lower bound, largest over attributes, Bonferroni) of the bundled real models' first n
-    malicious queries per attribute and of our models' evaluation answers, n the smallest count our models have
-    per attribute (all of the bundled ones when no model of ours is in the summary)."""
+    malicious queries per attribute and of our models' evaluation answers, n the smallest count any model has per
+    attribute (all of the bundled ones' when no model of ours is in the summary)."""
     table = validation_table(epsilons=(0.25, 0.5, 1.0, 2.0, 3.0, 4.0), groups=(2, 10), sizes=(10_000,), audits=audits, seed=0)
     rows = rows or recorded_rows()
     full = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds(rows=rows).items()}
     ours_counts = {m["label"]: m["recorded"] for m in (summary or {}).get("models", {}).values() if m.get("recorded")}
     if ours_counts:
-        budget = {a: min(c[a]["malicious_queries"] for c in ours_counts.values() if a in c)
-                  for a in {a for c in ours_counts.values() for a in c}}
+        theirs: dict = {}
+        for r in rows:
+            if r.get("malicious"):
+                key = (r.get("model"), "lying" if r.get("block") == "lying" else r["attribute"])
+                theirs[key] = theirs.get(key, 0) + 1
+        attrs = {a for c in ours_counts.values() for a in c}
+        budget = {a: min([c[a]["malicious_queries"] for c in ours_counts.values() if a in c]
+                         + [n for (_, a2), n in theirs.items() if a2 == a]) for a in attrs}
         sub = _budgeted(rows, budget)
     else:
         budget, sub = {}, rows
     real = {f"{m} ({v['attribute']})": v["epsilon_lower_bound"] for m, v in recorded_epsilon_bounds(rows=sub).items()}
     ours = {}
     for label, counts in ours_counts.items():
-        clipped = {a: {"leaks": min(c["leaks"], budget[a]), "malicious_queries": budget[a]} for a, c in counts.items()}
+        # only counts are kept: with more queries than the budget, the fewest leaks the first n could hold (never
+        # more than the truth); exact when the counts equal the budget (the cpu-demo run: 10 each)
+        clipped = {a: {"leaks": max(0, c["leaks"] - (c["malicious_queries"] - budget[a])), "malicious_queries": budget[a]}
+                   for a, c in counts.items()}
         best = recorded_epsilon_bounds(rows=_rows_from_counts(clipped))["all"]
         ours[f"{label} ({best['attribute']})"] = best["epsilon_lower_bound"]
     return {"rows": table, "real_models": real, "ours": ours, "budget": budget,

@@ -14,7 +14,10 @@ from empirical.audit.simulated import one_run_validation
 @pytest.mark.parametrize("m,r,v,expected", [(1000, 100, 90, 1.62614), (10000, 1000, 700, 0.72925)])
 def test_paper_reference_values(m, r, v, expected):
     # Steinke, Nasr & Jagielski (2023), binary case, δ = 1e-5, 95%
-    assert one_run_epsilon_lb(canaries=m, guesses=r, correct=v, delta=1e-5, p_value=0.05) == pytest.approx(expected, abs=1e-5)
+    assert one_run_epsilon_lb(canaries=m, guesses=r, correct=v, delta=1e-5, p_value=0.05, method="paper") == pytest.approx(
+        expected, abs=1e-5)
+    # the count-conditioned bound (the default) certifies more on these counts
+    assert one_run_epsilon_lb(canaries=m, guesses=r, correct=v, delta=1e-5, p_value=0.05) > expected
 
 
 @pytest.mark.parametrize("g", [2, 7])
@@ -39,14 +42,16 @@ def _p_loop(m, r, v, eps, delta, g):
 
 @pytest.mark.parametrize("m,r,v,eps,delta,g", [(200, 60, 45, 0.7, 1e-4, 2), (500, 80, 65, 1.5, 1e-3, 2), (100, 20, 20, 3.0, 0.0, 5)])
 def test_p_value_matches_plain_loop(m, r, v, eps, delta, g):
-    got = one_run_p_value(canaries=m, guesses=r, correct=v, epsilon=eps, delta=delta, groups=g)
+    got = one_run_p_value(canaries=m, guesses=r, correct=v, epsilon=eps, delta=delta, groups=g,
+                          method="paper" if g == 2 else "count")
     assert got == pytest.approx(_p_loop(m, r, v, eps, delta, g), rel=1e-9, abs=1e-14)
 
 
 def test_group_size_uses_group_privacy():
     # k = 2 copies: (2ε, (1 + e^ε)δ)
     eps, delta = 0.4, 1e-4
-    got = one_run_p_value(canaries=300, guesses=50, correct=40, epsilon=eps, delta=delta, groups=2, group_size=2)
+    got = one_run_p_value(canaries=300, guesses=50, correct=40, epsilon=eps, delta=delta, groups=2, group_size=2,
+                          method="paper")
     assert got == pytest.approx(_p_loop(300, 50, 40, 2 * eps, (1 + math.exp(eps)) * delta, 2), rel=1e-9)
     one = one_run_epsilon_lb(canaries=300, guesses=50, correct=40, delta=delta, groups=7)
     two = one_run_epsilon_lb(canaries=300, guesses=50, correct=40, delta=delta, groups=7, group_size=2)
