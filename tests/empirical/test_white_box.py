@@ -103,3 +103,25 @@ def test_bad_input_is_refused():
         audit_scores([1.0], [1], claim, threat_model="grey")
     with pytest.raises(ValueError, match="finite"):
         audit_scores([np.nan], [1], claim, threat_model="white_box_all")
+
+
+def test_finetune_flag_writes_the_white_box_audit(setting, tmp_path, capsys):
+    """`sensaware finetune --dp --white-box-canaries M`: the verdict and bounds in white_box_audit.json; the flag
+    without --dp and too many canaries for the adapter exit 2 (no adapter left)."""
+    import json
+
+    from empirical.cli.main import main
+
+    cfg = setting[0]
+    args = ["finetune", "--preset", "tiny", "--model", cfg.model, "--dp", "--noise-multiplier", "2.0", "--delta", "1e-5",
+            "--set", "examples=14", "--set", "max_steps=3", "--set", "lora_r=2"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--white-box-canaries", "300"]) == 0
+    audit = json.loads((tmp_path / "a" / "white_box_audit.json").read_text())
+    assert [e["threat_model"] for e in audit["entries"]] == ["white_box_all", "white_box_final"]
+    assert all(e["canaries"] == 300 and e["verdict"] == "consistent" for e in audit["entries"])
+    assert "do not release" in audit["note"] and "white_box_all: verdict consistent" in capsys.readouterr().out
+    rc = main(["finetune", "--preset", "tiny", "--model", cfg.model, "--out", str(tmp_path / "b"),
+               "--white-box-canaries", "5"])
+    assert rc == 2 and "need(s) --dp" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "c"), "--white-box-canaries", "10000000"]) == 2
+    assert "exceeds the" in capsys.readouterr().err and not (tmp_path / "c" / "adapter_config.json").exists()
