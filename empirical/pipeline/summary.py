@@ -179,7 +179,7 @@ def audit_data(summary: dict | None = None, audits: int = 200, rows: list[dict] 
                 theirs[key] = theirs.get(key, 0) + 1
         attrs = {a for c in ours_counts.values() for a in c}
         budget = {a: min([c[a]["malicious_queries"] for c in ours_counts.values() if a in c]
-                         + [n for (_, a2), n in theirs.items() if a2 == a]) for a in attrs}
+                         + [n for (_, a2), n in theirs.items() if a2 == a]) for a in sorted(attrs)}
         sub = _budgeted(rows, budget)
     else:
         budget, sub = {}, rows

@@ -16,6 +16,7 @@ pytest.importorskip("opacus")
 from empirical.audit.canary import PROMPT, SYSTEM, facts, make_canaries, training_rows  # noqa: E402
 from empirical.audit.white_box import Claim, GradientCanaries, all_iterates_scores, audit_scores, white_box_entries  # noqa: E402
 from empirical.benchmark.company import build_company  # noqa: E402
+from empirical.benchmark.questionnaire import generate  # noqa: E402
 from empirical.model import dp as dp_module  # noqa: E402
 from empirical.model.dp import DpConfig, dp_finetune, plan  # noqa: E402
 from empirical.model.finetune import PRESETS, FinetuneConfig  # noqa: E402
@@ -31,6 +32,8 @@ def setting(tmp_path_factory):
     company = build_company(0)
     corpus = [f for c in make_canaries(company, 6, seed=0) for f in facts(c.record)] + [PROMPT, SYSTEM] * 3
     corpus += [f for e in company.employees[:50] for f in facts(e)]
+    for q in generate(company, 0, "compact", per_block=4):  # the questionnaire's words: prompts stay short
+        corpus += [m["content"] for m in q["messages"]] + [q["expected"]]
     model = build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus, hidden=128, layers=2)
     rows = training_rows(company, make_canaries(company, 8, seed=0), repeats=1, employees=8, seed=0,
                          canary_facts="sensitive")
