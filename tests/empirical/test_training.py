@@ -271,11 +271,14 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     assert f"{100 * c['k'] / c['n']:.2f}" in report
     assert "Paired on the same queries (exact McNemar, n = 14)" in report and "Leakage audit" in report
     assert html.count("data:image/png;base64,") == 6 and "e_tradeoff" not in html  # inline, not linked
-    # the DP sweep: ε = ∞ and 2, each audited by both adversaries, in results.json, the report and figure (f)
-    assert [(e["epsilon"] is None, e["adversary"]) for e in saved["dp_audit"]] == [(True, "ai"), (True, "sa"), (False, "ai"),
-                                                                                 (False, "sa")]
+    # the DP sweep: ε = ∞ and 2, each audited by both black-box adversaries, the DP run white-box too (500 gradient
+    # canaries), in results.json, the report and figure (f)
+    assert [(e["epsilon"] is None, e["adversary"], e["threat_model"]) for e in saved["dp_audit"]] == [
+        (True, "ai", "black_box"), (True, "sa", "black_box"), (False, "ai", "black_box"), (False, "sa", "black_box"),
+        (False, "gradient canaries", "white_box_all"), (False, "gradient canaries", "white_box_final")]
     assert "DP fine-tuning audited with canaries" in report and f"{saved['dp_audit'][2]['epsilon']:.3f}" in report
-    assert len(json.loads((root / "figure_data" / "f_dp.json").read_text())["runs"]) == 4
+    assert "| white box all |" in report and saved["dp_sweep"]["violations"] == []
+    assert len(json.loads((root / "figure_data" / "f_dp.json").read_text())["runs"]) == 6
     assert (root / "figures" / "e_tradeoff.png").is_file()
     assert json.loads((root / "figures" / "e_tradeoff.json").read_text())["models"][1]["capability"] == saved["capability"][
         "fine-tuned"]["score"]
