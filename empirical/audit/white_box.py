@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import beta as beta_dist
 
 from empirical.audit.one_run_profile import one_run_profile_p_value, one_run_profile_rejects
 from theory import dpsgd_privacy_profile, dpsgd_unit_guarantee, profile_sa_bound
+from theory.stats import clopper_pearson_lower, clopper_pearson_upper
 from theory.validate import check_positive_int
 
 THREAT_MODELS = ("white_box_all", "white_box_final", "black_box")
@@ -191,8 +191,7 @@ def audit_scores(scores, signs, claim: Claim, *, threat_model: str, level: float
     p_claim = min(p_values(claim.profile()), default=1.0) if search else None
     best = max(counts, key=lambda kv: kv[1] / kv[0])
     right = int((np.where(scores >= 0, 1, -1) == signs).sum())
-    lo = float(beta_dist.ppf(1 - level, right, m - right + 1)) if right > 0 else 0.0
-    hi = float(beta_dist.ppf(level, right + 1, m - right)) if right < m else 1.0
+    lo, hi = clopper_pearson_lower(right, m, level), clopper_pearson_upper(right, m, level)
     entry = {"adversary": "gradient canaries", "threat_model": threat_model, "canaries": m, "groups": 2,
              "group_size": 1, "epsilon": claim.epsilon(), "delta": claim.delta, "level": level,
              "noise_multiplier": claim.noise_multiplier, "sampling_rate": claim.sampling_rate, "steps": claim.steps,

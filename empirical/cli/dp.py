@@ -36,7 +36,7 @@ def run_dp_finetune(args: argparse.Namespace, cfg: FinetuneConfig, dataset: list
 
     given = [f for f, v in (("--target-epsilon", args.target_epsilon), ("--noise-multiplier", args.noise_multiplier),
                             ("--delta", args.delta)) if v is not None]
-    wb = getattr(args, "white_box_canaries", 0) or 0
+    wb = args.white_box_canaries
     if wb:
         given.append("--white-box-canaries")
     if wb < 0:
