@@ -173,8 +173,14 @@ def ai_scores(lm: LoadedModel, canaries: list[Canary], batch_size: int = 16) -> 
     return np.asarray(scores).reshape(len(canaries), disc.groups)
 
 
-def ai_adversary(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Guesses (argmax) and confidences (margin between the two best log-likelihoods)."""
+def ai_adversary(scores: np.ndarray, centred: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Guesses (argmax) and confidences (margin between the two best log-likelihoods). ``centred``: score
+    ``s_iv − (1/m)·Σ_j s_jv``, each value's log-likelihood less its mean over the m canaries — the value the model
+    prefers for *this* canary more than for the others, which removes the prior every training row pushes towards
+    (a DP model ranks one value first for every canary). A function of the released model only, so the one-run
+    analysis holds unchanged."""
+    if centred:
+        scores = scores - scores.mean(axis=0, keepdims=True)
     top = np.sort(scores, axis=1)
     return np.argmax(scores, axis=1), top[:, -1] - top[:, -2]
 

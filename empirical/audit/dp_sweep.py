@@ -53,7 +53,7 @@ from empirical.audit.white_box import GradientCanaries, white_box_entries
 from empirical.benchmark.company import Company, build_company
 from empirical.benchmark.files import atomic_write
 from empirical.model.dp import DpConfig, dp_finetune, plan
-from empirical.model.finetune import FinetuneConfig, finetune
+from empirical.model.finetune import LORA_TARGETS, FinetuneConfig, finetune
 from empirical.model.loading import load
 
 
@@ -72,11 +72,13 @@ class SweepConfig:
     max_grad_norm: float = 1.0
     lora_r: int = 16
     lora_layers: int = 8  # LoRA on the last 8 layers: the backward pass stops there (a 2-core CPU budget)
+    lora_targets: tuple[str, ...] = LORA_TARGETS  # the modules LoRA adapts (fewer: less noise for DP to add)
     model: str = "embedded:smollm2-135m-instruct"
     quantize: bool = True
     company_seed: int = 0
     seed: int = 0
     level: float = 0.95
+    ai_centred: bool = False  # the AI adversary's scores centred per value over the canaries (canary.ai_adversary)
     white_box_canaries: int = 100_000  # gradient canaries of the white-box audit, one training per DP ε (0: none)
     white_box_norm: float = 10.0  # their gradient's norm, in clipping norms (clipping must act on it)
 
@@ -94,6 +96,10 @@ class SweepConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"`{k}` must be an integer >= 0. Found {v!r}.")
+        if (not isinstance(self.lora_targets, (tuple, list)) or not self.lora_targets
+                or not set(self.lora_targets) <= set(LORA_TARGETS)):
+            raise ValueError(f"`lora_targets` must be a non-empty list of {', '.join(LORA_TARGETS)}. "
+                             f"Found {self.lora_targets!r}.")
         for k, lo, hi in (("delta", 0, 1), ("learning_rate", 0, 1), ("level", 0, 1), ("epochs", 0, math.inf),
                           ("max_grad_norm", 0, math.inf), ("white_box_norm", 0, math.inf)):
             v = getattr(self, k)
@@ -103,7 +109,8 @@ class SweepConfig:
     def training(self) -> FinetuneConfig:
         """The LoRA recipe of every run of the sweep (loss on the reply: the fact statement)."""
         return FinetuneConfig(model=self.model, quantize=self.quantize, lora_r=self.lora_r, lora_alpha=self.lora_r,
-                              lora_layers=self.lora_layers, learning_rate=self.learning_rate,
+                              lora_layers=self.lora_layers, target_modules=tuple(self.lora_targets),
+                              learning_rate=self.learning_rate,
                               lr_scheduler_type="constant_with_warmup", warmup_steps=2,
                               per_device_train_batch_size=self.batch_size, gradient_accumulation_steps=1,
                               num_train_epochs=self.epochs, max_length=256, completion_only_loss=True, style="compact",
@@ -118,6 +125,11 @@ class SweepConfig:
 SWEEPS: dict[str, SweepConfig] = {
     "cpu": SweepConfig(),
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
+    # black-box power: few trainable coordinates (LoRA rank 2 on v/o of the last 2 layers: DP noise on 7,680
+    # coordinates, not 1.3M), a learning rate for DP-Adam, centred scores; ε from 0.5 to 1,000 (σ ≈ 0.1)
+    "black-box": SweepConfig(epsilons=(None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5), lora_r=2, lora_layers=2,
+                             lora_targets=("v_proj", "o_proj"), learning_rate=0.05, ai_centred=True,
+                             white_box_canaries=0),
     # unit tests on the tiny model
     "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, lora_layers=1,
                         learning_rate=1e-2, quantize=False, white_box_canaries=500),
@@ -170,7 +182,7 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     level = level or cfg.level
     entries = []
     scores = ai_scores(lm, canaries)
-    guesses, conf = ai_adversary(scores)
+    guesses, conf = ai_adversary(scores, centred=cfg.ai_centred)
     sa_guesses, sa_conf, refusals = sa_adversary(lm, company, canaries, seed=cfg.seed + 1)
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
         e = canary_audit(name, g, c, truths, delta=delta, epsilon=certified, group_size=cfg.repeats,

@@ -78,6 +78,9 @@ PRESETS: dict[str, RunConfig] = {
                        dp_sweep=""),  # the canary sweep's sizes are measured for the embedded model only
     # the full DP sweep (ε = ∞, 8, 2, 0.5) on the embedded model, without the benchmark's stages
     "dp-sweep": RunConfig(name="dp-sweep", dp_sweep="dp-sweep", only=("bounds", "dp_audit", "analysis", "figures")),
+    # black-box power: the canaries' sweep over ε = 0.5 … 1,000 and ∞ with the black-box recipe (audit.dp_sweep)
+    "dp-black-box": RunConfig(name="dp-black-box", dp_sweep="black-box", only=("bounds", "dp_audit", "analysis",
+                                                                                "figures")),
 }
 
 ADAPTER = "adapter"

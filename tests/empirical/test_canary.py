@@ -133,6 +133,26 @@ def test_audit_entry():
     assert {"epsilon", "delta", "groups", "canaries", "adversary", "guesses", "correct", "epsilon_lower_bound"} <= set(e)
 
 
+def test_centred_adversary_removes_the_shared_prior():
+    """A model that prefers one value for every canary (a prior of 5 nats on value 3) and 1 nat more for each canary's
+    own value: the raw argmax guesses 3 everywhere (right only where the value is 3); the centred scores find every
+    value, and are a permutation-equivariant function of the scores (no value is read from elsewhere)."""
+    rng = np.random.default_rng(1)
+    truths = np.tile(np.arange(7), 4)
+    rng.shuffle(truths)
+    scores = np.full((28, 7), -20.0)
+    scores[:, 3] += 5.0
+    scores[np.arange(28), truths] += 1.0
+    raw, _ = ai_adversary(scores)
+    assert set(raw.tolist()) == {3} and (raw == truths).sum() == 4
+    centred, conf = ai_adversary(scores, centred=True)
+    assert (centred == truths).all()
+    # centred margin: own value 1 − 1/7·(4 canaries' +1 over 28) … every canary's margin is the same 1.0 here
+    assert conf == pytest.approx(np.ones(28))
+    perm = rng.permutation(28)
+    assert (ai_adversary(scores[perm], centred=True)[0] == centred[perm]).all()
+
+
 def test_ai_scores_equal_transformers_loss(company, tmp_path):
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")

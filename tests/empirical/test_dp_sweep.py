@@ -38,8 +38,19 @@ def cfg(tiny) -> SweepConfig:
 
 @pytest.fixture(scope="module")
 def swept(cfg, tmp_path_factory):
+    """The sweep with its DP randomness (sampling, noise, the white-box canaries' coordinates) seeded here only: the
+    white-box verdicts are one fixed draw, checked "consistent", not a 1 − 0.05/4 chance of a false alarm per entry
+    on every test run (the secure, unseeded source is tested in test_dp_randomness)."""
+    from empirical.audit import white_box
+    from empirical.model import dp
+
     root = tmp_path_factory.mktemp("sweep")
-    return root, run_sweep(cfg, root, log=lambda s: None)
+    rng = np.random.default_rng(7)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dp, "gaussian_noise", lambda n, std: rng.normal(0.0, std, n))
+        mp.setattr(dp, "poisson_batch", lambda n, rate: np.flatnonzero(rng.random(n) < rate).tolist())
+        mp.setattr(white_box.secrets, "randbits", lambda k: int(rng.integers(2**62)))
+        return root, run_sweep(cfg, root, log=lambda s: None)
 
 
 def test_entries(cfg, swept):
@@ -146,7 +157,7 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     saved, _ = read_canaries(tmp_path / "s" / "canaries.json", 6, seed=0, company_seed=0)  # the values live only in the run folder
     truths = np.array([c.value for c in saved])
     monkeypatch.setattr(dp_sweep, "train_one", buggy)
-    monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s: (truths, np.ones(6)))
+    monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s, centred=False: (truths, np.ones(6)))
     with pytest.raises(AuditViolation, match="black_box ai at certified ε = 0.1: ε lower bound .* exceeds it"):
         run_sweep(cfg, tmp_path / "s", log=lambda s: None)
     written = json.loads((tmp_path / "s" / "eps-2" / "entries.json").read_text())["entries"]
@@ -179,9 +190,28 @@ def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
     ({"level": 1.0}, "level"), ({"epochs": None}, "epochs"), ({"max_grad_norm": 0.0}, "max_grad_norm"),
     ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 10 rows: refused before the run without DP trains
     ({"epsilons": (None, 1e-4)}, "σ"),  # unreachable: refused before any training
-    ({"canaries": 10**6}, "more than the company can host")])
+    ({"canaries": 10**6}, "more than the company can host"), ({"lora_targets": ()}, "lora_targets"),
+    ({"lora_targets": ("w_proj",)}, "lora_targets")])
 def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
     monkeypatch.setattr(dp_sweep, "train_one", lambda *a, **k: pytest.fail("trained before checking"))
     with pytest.raises(ValueError, match=match):
         run_sweep(replace(cfg, **change), tmp_path)
     assert not list(tmp_path.rglob("adapter_config.json"))
+
+
+def test_lora_targets_limit_the_trainable_coordinates(cfg, tiny):
+    """LoRA on v_proj and o_proj of the last layer only: the trainable coordinates are r·(in + out) of exactly those
+    two linear maps (read from the base model's shapes), the noise DP-SGD adds is on these and no others."""
+    from peft import get_peft_model
+
+    from empirical.model.finetune import lora_config
+    from empirical.model.loading import load_model
+
+    c = replace(cfg, lora_targets=("v_proj", "o_proj"), lora_r=2)
+    model, _ = load_model(str(tiny), quantize=False)
+    last = model.model.layers[-1].self_attn
+    expected = sum(2 * (m.in_features + m.out_features) for m in (last.v_proj, last.o_proj))
+    peft = get_peft_model(model, lora_config(c.training(), model))
+    trainable = {n: p.numel() for n, p in peft.named_parameters() if p.requires_grad}
+    assert {n.split(".")[-4] for n in trainable} == {"v_proj", "o_proj"}
+    assert sum(trainable.values()) == expected

@@ -82,6 +82,21 @@ def test_dp_sweep_preset_runs_only_its_stages(tmp_path, monkeypatch):
         pipeline.run(replace(cfg, dp_sweep="huge", name="x"), tmp_path, log=lambda m: None)
 
 
+def test_black_box_preset_sweeps_its_recipe(tmp_path, monkeypatch):
+    """`sensaware run --preset dp-black-box`: the black-box sweep (ε from 0.5 to 1,000 and ∞, LoRA on v/o of two
+    layers, centred AI scores, no white-box training) through the same stages."""
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: True)
+    seen = []
+    monkeypatch.setattr(pipeline, "run_sweep",
+                        lambda cfg, root, **kw: seen.append(cfg) or {"dp_audit": [], "dp_sweep": {"violations": []}})
+    cfg = replace(pipeline.PRESETS["dp-black-box"], epsilons=(1.0,), deltas=(0.0,), groups=(2,))
+    pipeline.run(cfg, tmp_path, log=lambda m: None)
+    (c,) = seen
+    assert c.epsilons == (None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5) and c.ai_centred
+    assert c.training().target_modules == ("v_proj", "o_proj") and (c.lora_r, c.lora_layers) == (2, 2)
+    assert c.white_box_canaries == 0
+
+
 def test_audit_violation_is_one_line_with_its_own_exit_code_after_everything_is_written(tmp_path, monkeypatch, capsys):
     """A sweep whose audit refutes a certified ε: results.json and the report are written (with the entry), then
     `sensaware run` prints one line and exits 3."""
