@@ -7,8 +7,8 @@ The mechanism: μ-GDP with μ solving δ(ε; μ) = Φ(−ε/μ + μ/2) − e^ε�
 is (ε, 10⁻⁵)-DP and no tighter at that δ; each canary's value v ∈ {0…6} (uniform) is released as x = μ·e_v + N(0, I₇)
 (value v against v′: two Gaussians μ√2 apart). The adversary guesses argmax x (Bayes-optimal under the uniform prior),
 confidence the margin between the two largest coordinates; the audit is
-:func:`empirical.audit.canary.canary_audit` with the DP sweep's guess counts and level 1 − 0.05/14 (the black-box
-sweep's seven DP ε, two adversaries each). A black-box adversary of a real model reads less than this one.
+:func:`empirical.audit.canary.canary_audit` with the DP sweep's guess counts at level 1 − 0.05/14 (a little more
+lenient than the black-box sweep's 1 − 0.05/16: a ceiling). A black-box adversary of a real model reads less.
 """
 
 from __future__ import annotations

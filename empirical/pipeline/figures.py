@@ -154,7 +154,8 @@ def fig_tradeoff(data: dict, out: Path) -> list[Path]:
     ax.set_ylim(0, 1)
     ax.set_xlabel("general ability (mean of bundled lm-eval tasks)")
     ax.set_ylabel("ACCESS DENIED INC correctness")
-    ax.legend(loc="upper right")
+    if models:  # a run without a capability stage has nothing to label
+        ax.legend(loc="upper right")
     return _save(fig, out, "e_tradeoff", data)
 
 
