@@ -97,7 +97,7 @@ class SweepConfig:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"`{k}` must be an integer >= 0. Found {v!r}.")
         if (not isinstance(self.lora_targets, (tuple, list)) or not self.lora_targets
-                or not set(self.lora_targets) <= set(LORA_TARGETS)):
+                or not all(isinstance(t, str) for t in self.lora_targets) or not set(self.lora_targets) <= set(LORA_TARGETS)):
             raise ValueError(f"`lora_targets` must be a non-empty list of {', '.join(LORA_TARGETS)}. "
                              f"Found {self.lora_targets!r}.")
         for k, lo, hi in (("delta", 0, 1), ("learning_rate", 0, 1), ("level", 0, 1), ("epochs", 0, math.inf),
@@ -126,7 +126,8 @@ SWEEPS: dict[str, SweepConfig] = {
     "cpu": SweepConfig(),
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
     # black-box power: few trainable coordinates (LoRA rank 2 on v/o of the last 2 layers: DP noise on 7,680
-    # coordinates, not 1.3M), a learning rate for DP-Adam, centred scores; ε from 0.5 to 1,000 (σ ≈ 0.1)
+    # coordinates, not 1.3M), a learning rate for DP-Adam, centred scores; ε from 0.5 to 1,000 (a target ε ≥ the
+    # ε of σ = 0.3, the calibration's smallest σ, trains at σ = 0.3 and certifies that smaller ε)
     "black-box": SweepConfig(epsilons=(None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5), lora_r=2, lora_layers=2,
                              lora_targets=("v_proj", "o_proj"), learning_rate=0.05, ai_centred=True,
                              white_box_canaries=0),
@@ -146,8 +147,10 @@ def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool
     """What one ε's results depend on (``training``: what its adapter depends on, the audit's levels aside);
     ``run_id`` names the canary draw (a new draw retrains); ``entry_level`` the level its DP entries are audited at
     (it depends on how many DP entries the sweep has, so a changed list of ε re-audits)."""
-    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id} | (
-        {"level": None, "white_box_canaries": None, "white_box_norm": None} if training else {"entry_level": entry_level})
+    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id,
+                       "lora_targets": sorted(set(cfg.lora_targets))} | (
+        {"level": None, "white_box_canaries": None, "white_box_norm": None, "ai_centred": None} if training
+        else {"entry_level": entry_level})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 

@@ -165,8 +165,10 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     assert written[0]["level"] == pytest.approx(0.9875)
 
 
-def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
-    """An adapter trained under other settings is removed and retrained, never audited as this sweep's."""
+@pytest.mark.parametrize("change", [{"epochs": 3}, {"lora_targets": ("v_proj",)}])
+def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch, change):
+    """An adapter trained under other settings (here: epochs, LoRA's modules) is removed and retrained, never
+    audited as this sweep's."""
     import shutil
 
     root, _ = swept
@@ -181,7 +183,30 @@ def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
 
     monkeypatch.setattr(dp_sweep, "train_one", train)
     with pytest.raises(Retrained):
-        run_sweep(replace(cfg, epochs=3), tmp_path / "s", log=lambda s: None)
+        run_sweep(replace(cfg, **change), tmp_path / "s", log=lambda s: None)
+
+
+def test_centred_scores_reaudit_without_retraining(cfg, swept, tmp_path, monkeypatch):
+    """Switching the AI adversary to centred scores re-audits the saved adapters with ``centred=True`` and never
+    retrains them (the scores are the audit's, not the training's); the modules' order does not matter."""
+    import shutil
+
+    root, _ = swept
+    shutil.copytree(root, tmp_path / "s")
+    seen = []
+    real, train = dp_sweep.ai_adversary, dp_sweep.train_one
+
+    def reuse(cfg, epsilon, rows, out, privacy=None):  # the saved adapter is read back, never trained again
+        if not (out / "sensaware_finetune.json").is_file():
+            pytest.fail("retrained")
+        return train(cfg, epsilon, rows, out, privacy)
+
+    monkeypatch.setattr(dp_sweep, "train_one", reuse)
+    monkeypatch.setattr(dp_sweep, "white_box_one", lambda *a, **k: [])
+    monkeypatch.setattr(dp_sweep, "ai_adversary", lambda s, centred=False: seen.append(centred) or real(s, centred))
+    c = replace(cfg, ai_centred=True, lora_targets=tuple(reversed(cfg.lora_targets)))
+    out = run_sweep(c, tmp_path / "s", log=lambda s: None)
+    assert seen == [True, True] and len(out["dp_audit"]) == 4
 
 
 @pytest.mark.parametrize("change, match", [
@@ -191,7 +216,7 @@ def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch):
     ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 10 rows: refused before the run without DP trains
     ({"epsilons": (None, 1e-4)}, "σ"),  # unreachable: refused before any training
     ({"canaries": 10**6}, "more than the company can host"), ({"lora_targets": ()}, "lora_targets"),
-    ({"lora_targets": ("w_proj",)}, "lora_targets")])
+    ({"lora_targets": ("w_proj",)}, "lora_targets"), ({"lora_targets": (["v_proj"],)}, "lora_targets")])
 def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
     monkeypatch.setattr(dp_sweep, "train_one", lambda *a, **k: pytest.fail("trained before checking"))
     with pytest.raises(ValueError, match=match):
