@@ -33,7 +33,7 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,10 +58,20 @@ from empirical.model.loading import load
 
 
 @dataclass(frozen=True)
+class Sigma:
+    """A DP run of the sweep at a fixed noise multiplier σ (no target ε): its certified ε is the accountant's."""
+
+    value: float
+
+
+@dataclass(frozen=True)
 class SweepConfig:
     """The sweep's data, training and audit sizes (the ``cpu`` values are measured in the README)."""
 
     epsilons: tuple[float | None, ...] = (None, 2.0)
+    # DP runs at these noise multipliers σ besides (certified ε from the accountant, no target): ε beyond the reach of
+    # calibration, whose smallest σ is theory.dpsgd.MIN_NOISE_MULTIPLIER
+    noise_multipliers: tuple[float, ...] = ()
     delta: float = 1e-5
     canaries: int = 32
     repeats: int = 1  # k: records per canary value (k > 1: group privacy)
@@ -69,6 +79,7 @@ class SweepConfig:
     epochs: float = 16.0
     batch_size: int = 16
     learning_rate: float = 1e-2
+    plain_learning_rate: float | None = None  # the run without DP's (None: learning_rate; DP-Adam wants a larger one)
     max_grad_norm: float = 1.0
     lora_r: int = 16
     lora_layers: int = 8  # LoRA on the last 8 layers: the backward pass stops there (a 2-core CPU budget)
@@ -86,6 +97,14 @@ class SweepConfig:
         for e in self.epsilons:
             if e is not None and not (isinstance(e, (int, float)) and not isinstance(e, bool) and 0 < e < math.inf):
                 raise ValueError(f"`epsilons` must hold finite numbers > 0 or None (no DP). Found {e!r}.")
+        for s in self.noise_multipliers:
+            if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 < s < math.inf:
+                raise ValueError(f"`noise_multipliers` must hold finite numbers > 0. Found {s!r}.")
+        if len(set(self.noise_multipliers)) != len(self.noise_multipliers):
+            raise ValueError(f"`noise_multipliers` must not repeat. Found {self.noise_multipliers!r}.")
+        if self.plain_learning_rate is not None and (isinstance(self.plain_learning_rate, bool) or not isinstance(
+                self.plain_learning_rate, (int, float)) or not 0 < self.plain_learning_rate < 1):
+            raise ValueError(f"`plain_learning_rate` must be None or a number in (0, 1). Found {self.plain_learning_rate!r}.")
         if not self.epsilons or len(set(self.epsilons)) != len(self.epsilons):
             raise ValueError(f"`epsilons` must be a non-empty list without repeats. Found {self.epsilons!r}.")
         for k in ("canaries", "repeats", "batch_size", "lora_r", "lora_layers"):
@@ -116,6 +135,10 @@ class SweepConfig:
                               num_train_epochs=self.epochs, max_length=256, completion_only_loss=True, style="compact",
                               save_steps=10_000, logging_steps=10, gradient_checkpointing=False, seed=3407 + self.seed)
 
+    def points(self) -> list[float | None | Sigma]:
+        """The sweep's runs in order: each target ε (None: no DP), then each fixed σ."""
+        return [*self.epsilons, *(Sigma(float(s)) for s in self.noise_multipliers)]
+
     def candidates(self) -> tuple[int, ...]:
         """Numbers of guesses the one-run audit may choose among (Bonferroni over these)."""
         m = self.canaries
@@ -127,18 +150,22 @@ SWEEPS: dict[str, SweepConfig] = {
     "dp-sweep": SweepConfig(epsilons=(None, 8.0, 2.0, 0.5)),
     # black-box power: few trainable coordinates (LoRA rank 2 on v/o of the last 2 layers: DP noise on 7,680
     # coordinates, not 1.3M), a learning rate for DP-Adam, centred scores; ε from 0.5 to 1,000 (a target ε ≥ the
-    # ε of σ = 0.3, the calibration's smallest σ, trains at σ = 0.3 and certifies that smaller ε)
-    "black-box": SweepConfig(epsilons=(None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5), lora_r=2, lora_layers=2,
-                             lora_targets=("v_proj", "o_proj"), learning_rate=0.05, ai_centred=True,
-                             white_box_canaries=0),
+    # ε of σ = 0.3, the calibration's smallest σ, trains at σ = 0.3 and certifies that smaller ε) and σ = 0.1
+    # (ε ≈ 1,460); the run without DP at the plain-Adam rate 0.01
+    "black-box": SweepConfig(epsilons=(None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5), noise_multipliers=(0.1,),
+                             lora_r=2, lora_layers=2, lora_targets=("v_proj", "o_proj"), learning_rate=0.05,
+                             plain_learning_rate=0.01, ai_centred=True, white_box_canaries=0),
     # unit tests on the tiny model
     "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, lora_layers=1,
                         learning_rate=1e-2, quantize=False, white_box_canaries=500),
 }
 
 
-def run_tag(epsilon: float | None) -> str:
-    """The folder (and ``dp_sweep.seconds`` key) of one target ε's run: ``eps-inf`` without DP, else ``eps-<ε>``."""
+def run_tag(epsilon: float | None | Sigma) -> str:
+    """The folder (and ``dp_sweep.seconds`` key) of one run: ``eps-inf`` without DP, ``eps-<ε>`` for a target ε,
+    ``sigma-<σ>`` for a fixed σ."""
+    if isinstance(epsilon, Sigma):
+        return f"sigma-{epsilon.value:g}"
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
@@ -147,15 +174,26 @@ def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool
     """What one ε's results depend on (``training``: what its adapter depends on, the audit's levels aside);
     ``run_id`` names the canary draw (a new draw retrains); ``entry_level`` the level its DP entries are audited at
     (it depends on how many DP entries the sweep has, so a changed list of ε re-audits)."""
-    d = asdict(cfg) | {"epsilons": None, "run_epsilon": epsilon, "run_id": run_id,
-                       "lora_targets": sorted(set(cfg.lora_targets))} | (
+    d = asdict(cfg)
+    # the list of runs is not a run's input; the plain learning rate is only the run without DP's (both left out, not
+    # set to None, so folders written before these fields existed still resume)
+    del d["noise_multipliers"]
+    plain = d.pop("plain_learning_rate")
+    if epsilon is None and plain is not None:
+        d["plain_learning_rate"] = plain
+    sigma = {"run_sigma": epsilon.value} if isinstance(epsilon, Sigma) else {}
+    d = d | {"epsilons": None, "run_epsilon": None if sigma else epsilon, "run_id": run_id,
+             "lora_targets": sorted(set(cfg.lora_targets))} | sigma | (
         {"level": None, "white_box_canaries": None, "white_box_norm": None, "ai_centred": None} if training
         else {"entry_level": entry_level})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
-def _dp_config(cfg: SweepConfig, epsilon: float) -> DpConfig:
+def _dp_config(cfg: SweepConfig, epsilon: float | Sigma) -> DpConfig:
     """The privacy unit is the person: a canary's ``repeats`` rows are one unit (the rows are one per person)."""
+    if isinstance(epsilon, Sigma):
+        return DpConfig(delta=cfg.delta, noise_multiplier=epsilon.value, max_grad_norm=cfg.max_grad_norm, groups=7,
+                        privacy_unit="person")
     return DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
                     privacy_unit="person")
 
@@ -167,7 +205,8 @@ def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Pa
     if done.is_file():
         return json.loads(done.read_text(encoding="utf-8"))
     if epsilon is None:
-        return finetune(cfg.training(), out, dataset=rows, resume=False)
+        plain = replace(cfg.training(), learning_rate=cfg.plain_learning_rate or cfg.learning_rate)
+        return finetune(plain, out, dataset=rows, resume=False)
     return dp_finetune(cfg.training(), _dp_config(cfg, epsilon), out, dataset=rows, privacy=privacy)
 
 
@@ -190,7 +229,7 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
         e = canary_audit(name, g, c, truths, delta=delta, epsilon=certified, group_size=cfg.repeats,
                          level=level, candidates=cfg.candidates())
-        e.update(level=level, target_epsilon=epsilon, success_bound=bound,
+        e.update(level=level, target_epsilon=None if isinstance(epsilon, Sigma) else epsilon, success_bound=bound,
                  steps=dp["steps"] if dp else summary.get("global_step"))
         if name == "sa":
             e["refusal_rate"] = refusals
@@ -214,7 +253,7 @@ def white_box_one(cfg: SweepConfig, epsilon: float, rows: list[dict], folder: Pa
     shutil.rmtree(out)
     entries = white_box_entries(gc, privacy, level=level)
     for e in entries:
-        e["target_epsilon"] = epsilon
+        e["target_epsilon"] = None if isinstance(epsilon, Sigma) else epsilon
     return entries
 
 
@@ -251,16 +290,18 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
     rows = training_rows(company, canaries, repeats=cfg.repeats, employees=cfg.employees, seed=cfg.seed,
                          canary_facts="sensitive")
     # every DP run's inputs (δ < 1/n, C, a reachable ε, the batch) checked before any training; each plan is passed on
-    plans = {eps: plan(cfg.training(), _dp_config(cfg, eps), rows) for eps in cfg.epsilons if eps is not None}
+    points = cfg.points()
+    plans = {eps: plan(cfg.training(), _dp_config(cfg, eps), rows) for eps in points if eps is not None}
     run_id = run_id or write_canaries(root / "canaries.json", canaries, cfg.seed, cfg.company_seed)
     # each DP entry tests "ε_lb ≤ certified ε" at (1 − level)/(number of DP entries): Bonferroni, so a run that is
     # truly DP raises a false alarm with probability ≤ 1 − level overall
-    n_dp = (2 + 2 * (cfg.white_box_canaries > 0)) * sum(e is not None for e in cfg.epsilons)
+    n_dp = (2 + 2 * (cfg.white_box_canaries > 0)) * sum(e is not None for e in points)
     dp_level = 1 - (1 - cfg.level) / max(1, n_dp)
     entries, seconds = [], {}
-    for i, eps in enumerate(cfg.epsilons, 1):
+    for i, eps in enumerate(points, 1):
         folder = root / run_tag(eps)
-        head = f"  dp sweep [{i}/{len(cfg.epsilons)}] ε = {'∞' if eps is None else eps}:"
+        what = f"σ = {eps.value:g}" if isinstance(eps, Sigma) else f"ε = {'∞' if eps is None else eps}"
+        head = f"  dp sweep [{i}/{len(points)}] {what}:"
         result = folder / "entries.json"
         key = _key(cfg, eps, run_id, entry_level=None if eps is None else dp_level)
         if result.is_file():
@@ -283,11 +324,12 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         found = audit_one(cfg, eps, summary, adapter, company, canaries, None if eps is None else dp_level)
         for e in found:
             e["threat_model"] = "black_box"
+            e["run"] = run_tag(eps)
         sec = {"train": trained, "audit": time.perf_counter() - t - trained}
         if eps is not None and cfg.white_box_canaries:
             log(f"{head} white-box audit, {cfg.white_box_canaries} gradient canaries …")
             t = time.perf_counter()
-            found += white_box_one(cfg, eps, rows, folder, plans[eps], dp_level)
+            found += [e | {"run": run_tag(eps)} for e in white_box_one(cfg, eps, rows, folder, plans[eps], dp_level)]
             sec["white_box"] = time.perf_counter() - t
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)

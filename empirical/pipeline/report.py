@@ -119,7 +119,7 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
         secs = sweep.get("seconds", {})
         rows = []
         for e in results["dp_audit"]:
-            t = secs.get(run_tag(e.get("target_epsilon")), {})
+            t = secs.get(e.get("run") or run_tag(e.get("target_epsilon")), {})
             lo, hi = e["success_interval"]
             rows.append(["no DP" if e["epsilon"] is None else f"{e['epsilon']:.3f}",
                          "—" if e.get("noise_multiplier") is None else f"{e['noise_multiplier']:.3f}", str(e.get("steps", "")),

@@ -165,7 +165,7 @@ def test_violation_fails_loudly(cfg, swept, tmp_path, monkeypatch):
     assert written[0]["level"] == pytest.approx(0.9875)
 
 
-@pytest.mark.parametrize("change", [{"epochs": 3}, {"lora_targets": ("v_proj",)}])
+@pytest.mark.parametrize("change", [{"epochs": 3}, {"lora_targets": ("v_proj",)}, {"plain_learning_rate": 0.02}])
 def test_other_settings_retrain(cfg, swept, tmp_path, monkeypatch, change):
     """An adapter trained under other settings (here: epochs, LoRA's modules) is removed and retrained, never
     audited as this sweep's."""
@@ -216,7 +216,9 @@ def test_centred_scores_reaudit_without_retraining(cfg, swept, tmp_path, monkeyp
     ({"delta": 0.5}, "delta"),  # δ ≥ 1/n for the 10 rows: refused before the run without DP trains
     ({"epsilons": (None, 1e-4)}, "σ"),  # unreachable: refused before any training
     ({"canaries": 10**6}, "more than the company can host"), ({"lora_targets": ()}, "lora_targets"),
-    ({"lora_targets": ("w_proj",)}, "lora_targets"), ({"lora_targets": (["v_proj"],)}, "lora_targets")])
+    ({"lora_targets": ("w_proj",)}, "lora_targets"), ({"lora_targets": (["v_proj"],)}, "lora_targets"),
+    ({"noise_multipliers": (0.0,)}, "noise_multipliers"), ({"noise_multipliers": (1.0, 1.0)}, "noise_multipliers"),
+    ({"plain_learning_rate": 1.5}, "plain_learning_rate")])
 def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
     monkeypatch.setattr(dp_sweep, "train_one", lambda *a, **k: pytest.fail("trained before checking"))
     with pytest.raises(ValueError, match=match):
@@ -240,3 +242,22 @@ def test_lora_targets_limit_the_trainable_coordinates(cfg, tiny):
     trainable = {n: p.numel() for n, p in peft.named_parameters() if p.requires_grad}
     assert {n.split(".")[-4] for n in trainable} == {"v_proj", "o_proj"}
     assert sum(trainable.values()) == expected
+
+
+def test_fixed_sigma_run_and_plain_learning_rate(cfg, tmp_path):
+    """A run at a fixed σ (no target ε) certifies dp-accounting's ε at that σ, is tagged ``sigma-<σ>`` with no target
+    ε; the run without DP trains at ``plain_learning_rate``."""
+    from dp_accounting import pld
+    from dp_accounting.dp_event import GaussianDpEvent, PoissonSampledDpEvent, SelfComposedDpEvent
+
+    c = replace(cfg, epsilons=(None,), noise_multipliers=(1.5,), plain_learning_rate=0.02, white_box_canaries=0)
+    out = run_sweep(c, tmp_path, log=lambda s: None)
+    plain, sig = out["dp_audit"][0], out["dp_audit"][2]
+    assert (plain["run"], sig["run"]) == ("eps-inf", "sigma-1.5") and set(out["dp_sweep"]["seconds"]) == {"eps-inf", "sigma-1.5"}
+    assert sig["target_epsilon"] is None and sig["noise_multiplier"] == 1.5
+    dp = json.loads((tmp_path / "sigma-1.5" / "adapter" / "sensaware_finetune.json").read_text())["dp"]
+    acc = pld.PLDAccountant(pld.pld_privacy_accountant.NeighborRel.REPLACE_ONE, value_discretization_interval=1e-4)
+    acc.compose(SelfComposedDpEvent(PoissonSampledDpEvent(dp["sampling_rate"], GaussianDpEvent(1.5)), dp["steps"]))
+    assert sig["epsilon"] == pytest.approx(acc.get_epsilon(1e-3), rel=1e-3)
+    trained = json.loads((tmp_path / "eps-inf" / "adapter" / "sensaware_finetune.json").read_text())
+    assert trained["config"]["learning_rate"] == 0.02

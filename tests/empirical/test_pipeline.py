@@ -94,7 +94,7 @@ def test_black_box_preset_sweeps_its_recipe(tmp_path, monkeypatch):
     (c,) = seen
     assert c.epsilons == (None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5) and c.ai_centred
     assert c.training().target_modules == ("v_proj", "o_proj") and (c.lora_r, c.lora_layers) == (2, 2)
-    assert c.white_box_canaries == 0
+    assert c.white_box_canaries == 0 and c.noise_multipliers == (0.1,) and c.plain_learning_rate == 0.01
 
 
 def test_audit_violation_is_one_line_with_its_own_exit_code_after_everything_is_written(tmp_path, monkeypatch, capsys):
