@@ -52,7 +52,7 @@ from empirical.audit.errors import AuditViolation
 from empirical.audit.white_box import GradientCanaries, white_box_entries
 from empirical.benchmark.company import Company, build_company
 from empirical.benchmark.files import atomic_write
-from empirical.model.dp import DpConfig, dp_finetune, plan
+from empirical.model.dp import MAX_NOISE_MULTIPLIER, DpConfig, dp_finetune, plan
 from empirical.model.finetune import LORA_TARGETS, FinetuneConfig, finetune
 from empirical.model.loading import load
 
@@ -70,7 +70,7 @@ class SweepConfig:
 
     epsilons: tuple[float | None, ...] = (None, 2.0)
     # DP runs at these noise multipliers σ besides (certified ε from the accountant, no target): ε beyond the reach of
-    # calibration, whose smallest σ is theory.dpsgd.MIN_NOISE_MULTIPLIER
+    # calibration, whose smallest σ is empirical.model.dp.MIN_NOISE_MULTIPLIER
     noise_multipliers: tuple[float, ...] = ()
     delta: float = 1e-5
     canaries: int = 32
@@ -98,8 +98,8 @@ class SweepConfig:
             if e is not None and not (isinstance(e, (int, float)) and not isinstance(e, bool) and 0 < e < math.inf):
                 raise ValueError(f"`epsilons` must hold finite numbers > 0 or None (no DP). Found {e!r}.")
         for s in self.noise_multipliers:
-            if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 < s < math.inf:
-                raise ValueError(f"`noise_multipliers` must hold finite numbers > 0. Found {s!r}.")
+            if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 < s <= MAX_NOISE_MULTIPLIER:
+                raise ValueError(f"`noise_multipliers` must hold numbers in (0, {MAX_NOISE_MULTIPLIER:g}]. Found {s!r}.")
         if len(set(self.noise_multipliers)) != len(self.noise_multipliers):
             raise ValueError(f"`noise_multipliers` must not repeat. Found {self.noise_multipliers!r}.")
         if self.plain_learning_rate is not None and (isinstance(self.plain_learning_rate, bool) or not isinstance(
@@ -107,6 +107,10 @@ class SweepConfig:
             raise ValueError(f"`plain_learning_rate` must be None or a number in (0, 1). Found {self.plain_learning_rate!r}.")
         if not self.epsilons or len(set(self.epsilons)) != len(self.epsilons):
             raise ValueError(f"`epsilons` must be a non-empty list without repeats. Found {self.epsilons!r}.")
+        tags = [run_tag(p) for p in self.points()]
+        if len(set(tags)) != len(tags):
+            raise ValueError(f"`epsilons` and `noise_multipliers` must differ in their first 6 digits (one folder per "
+                             f"run). Found runs {tags}.")
         for k in ("canaries", "repeats", "batch_size", "lora_r", "lora_layers"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -181,10 +185,16 @@ def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool
     plain = d.pop("plain_learning_rate")
     if epsilon is None and plain is not None:
         d["plain_learning_rate"] = plain
+    # LoRA's modules as a set, and the centred scores (an audit setting) only when on: both left out at their
+    # defaults, so a folder written before they existed keeps its key
+    d["lora_targets"] = sorted(set(cfg.lora_targets))
+    if set(cfg.lora_targets) == set(LORA_TARGETS):
+        del d["lora_targets"]
+    if training or not cfg.ai_centred:
+        del d["ai_centred"]
     sigma = {"run_sigma": epsilon.value} if isinstance(epsilon, Sigma) else {}
-    d = d | {"epsilons": None, "run_epsilon": None if sigma else epsilon, "run_id": run_id,
-             "lora_targets": sorted(set(cfg.lora_targets))} | sigma | (
-        {"level": None, "white_box_canaries": None, "white_box_norm": None, "ai_centred": None} if training
+    d = d | {"epsilons": None, "run_epsilon": None if sigma else epsilon, "run_id": run_id} | sigma | (
+        {"level": None, "white_box_canaries": None, "white_box_norm": None} if training
         else {"entry_level": entry_level})
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 

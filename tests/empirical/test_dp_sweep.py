@@ -218,7 +218,8 @@ def test_centred_scores_reaudit_without_retraining(cfg, swept, tmp_path, monkeyp
     ({"canaries": 10**6}, "more than the company can host"), ({"lora_targets": ()}, "lora_targets"),
     ({"lora_targets": ("w_proj",)}, "lora_targets"), ({"lora_targets": (["v_proj"],)}, "lora_targets"),
     ({"noise_multipliers": (0.0,)}, "noise_multipliers"), ({"noise_multipliers": (1.0, 1.0)}, "noise_multipliers"),
-    ({"plain_learning_rate": 1.5}, "plain_learning_rate")])
+    ({"plain_learning_rate": 1.5}, "plain_learning_rate"), ({"noise_multipliers": (51.0,)}, "noise_multipliers"),
+    ({"epsilons": (2.0,), "noise_multipliers": (0.1, 0.1000001)}, "first 6 digits")])
 def test_bad_input(cfg, change, match, tmp_path, monkeypatch):
     monkeypatch.setattr(dp_sweep, "train_one", lambda *a, **k: pytest.fail("trained before checking"))
     with pytest.raises(ValueError, match=match):
@@ -255,9 +256,31 @@ def test_fixed_sigma_run_and_plain_learning_rate(cfg, tmp_path):
     plain, sig = out["dp_audit"][0], out["dp_audit"][2]
     assert (plain["run"], sig["run"]) == ("eps-inf", "sigma-1.5") and set(out["dp_sweep"]["seconds"]) == {"eps-inf", "sigma-1.5"}
     assert sig["target_epsilon"] is None and sig["noise_multiplier"] == 1.5
+    assert sig["level"] == pytest.approx(1 - 0.05 / 2)  # the σ run's two entries are the sweep's DP entries
     dp = json.loads((tmp_path / "sigma-1.5" / "adapter" / "sensaware_finetune.json").read_text())["dp"]
     acc = pld.PLDAccountant(pld.pld_privacy_accountant.NeighborRel.REPLACE_ONE, value_discretization_interval=1e-4)
     acc.compose(SelfComposedDpEvent(PoissonSampledDpEvent(dp["sampling_rate"], GaussianDpEvent(1.5)), dp["steps"]))
     assert sig["epsilon"] == pytest.approx(acc.get_epsilon(1e-3), rel=1e-3)
     trained = json.loads((tmp_path / "eps-inf" / "adapter" / "sensaware_finetune.json").read_text())
     assert trained["config"]["learning_rate"] == 0.02
+
+
+def test_keys_of_folders_written_before_stay():
+    """The keys of the tiny preset's ε = 2 run as the code of ae5b02c (before lora_targets, ai_centred,
+    noise_multipliers and plain_learning_rate existed) computed them: a folder written then resumes, neither
+    retrained nor re-audited; the pipeline's stage key of the sweep is that code's ``asdict`` (so ``dp/`` is kept)."""
+    from empirical.audit.dp_sweep import SWEEPS, _key
+    from empirical.pipeline.stages import sweep_extra
+
+    tiny = SWEEPS["tiny"]
+    assert _key(tiny, 2.0, "rid", training=True) == "048d4ff5cde8edc8be5ff9bbc0bf89a6ea9cd85b5acb1bb5d99f7c329d6e9f84"
+    assert _key(tiny, 2.0, "rid", entry_level=0.99) == "3cd2092daffe457aeaa2fd847a20e97257d7188769a64bee23712b08738b56c3"
+    assert set(sweep_extra(tiny)) == {"epsilons", "delta", "canaries", "repeats", "employees", "epochs", "batch_size",
+                                      "learning_rate", "max_grad_norm", "lora_r", "lora_layers", "model", "quantize",
+                                      "company_seed", "seed", "level", "white_box_canaries", "white_box_norm"}
+    # a changed setting of the new fields does change them
+    assert _key(replace(tiny, lora_targets=("v_proj",)), 2.0, "rid", training=True) != _key(tiny, 2.0, "rid", training=True)
+    assert _key(replace(tiny, ai_centred=True), 2.0, "rid", training=True) == _key(tiny, 2.0, "rid", training=True)
+    assert _key(replace(tiny, ai_centred=True), 2.0, "rid", entry_level=0.99) != _key(tiny, 2.0, "rid", entry_level=0.99)
+    assert _key(replace(tiny, plain_learning_rate=0.02), 2.0, "rid", training=True) == _key(tiny, 2.0, "rid", training=True)
+    assert _key(replace(tiny, plain_learning_rate=0.02), None, "rid", training=True) != _key(tiny, None, "rid", training=True)

@@ -135,6 +135,13 @@ def test_dp_table_and_figure_with_a_run_without_dp(tmp_path):
     md, html = to_markdown(bl, tmp_path), to_html(bl)
     assert "| no DP | — | 40 | black box | AI | 8/8 | 0.500 [0.300, 0.700] | — | 2.500 | — | 100 + 20 |" in md
     assert "<td>1.998</td><td>10.080</td>" in html
+    # a run at a fixed σ (no target ε) reads its seconds by its own run tag, not the run without DP's
+    sig = dict(entries[1], epsilon=1462.4, target_epsilon=None, noise_multiplier=0.1, run="sigma-0.1")
+    res2 = res | {"dp_audit": [entries[0] | {"run": "eps-inf"}, sig],
+                  "dp_sweep": res["dp_sweep"] | {"seconds": {"eps-inf": {"train": 100.0, "audit": 20.0},
+                                                             "sigma-0.1": {"train": 7.0, "audit": 3.0}}}}
+    md2 = to_markdown(blocks(res2, []), tmp_path)
+    assert "| 1462.400 | 0.100 | 40 | black box | SA | 8/8 | 0.500 [0.300, 0.700] | 0.610 | 0.000 | consistent | 7 + 3 |" in md2
     assert (tmp_path / "f" / "f_dp.png").exists() is False
     fig_dp(dp_data({"dp_audit": entries}), tmp_path / "f")
     assert (tmp_path / "f" / "f_dp.png").is_file()
