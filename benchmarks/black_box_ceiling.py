@@ -8,8 +8,9 @@ is (ε, 10⁻⁵)-DP and no tighter at that δ; each canary's value v ∈ {0…6
 x = (μ/√2)·e_v + N(0, I₇): any two values are two Gaussians exactly μ apart (a value and another are
 neighbours). The adversary guesses argmax x (Bayes-optimal under the uniform prior),
 confidence the margin between the two largest coordinates; the audit is
-:func:`empirical.audit.canary.canary_audit` with the DP sweep's guess counts at level 1 − 0.05/14 (a little more
-lenient than the black-box sweep's 1 − 0.05/16: a ceiling). A black-box adversary of a real model reads less.
+:func:`empirical.audit.canary.canary_audit` with the DP sweep's guess counts (``SweepConfig.candidates``) at level
+1 − 0.05/14 (a little more lenient than the black-box sweep's 1 − 0.05/18: a ceiling). A black-box adversary of a
+real model reads less.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def main() -> None:
     import numpy as np
 
     from empirical.audit.canary import canary_audit
+    from empirical.audit.dp_sweep import SweepConfig
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--audits", type=int, default=100)
@@ -49,7 +51,7 @@ def main() -> None:
     print("| canaries | certified ε | μ | ideal success | median ε_lb | 90% quantile |")
     print("|---|---|---|---|---|---|")
     for m in (int(x) for x in a.canaries.split(",")):
-        cands = tuple(sorted({max(1, m // 10), max(1, m // 4), max(1, m // 2), m}))
+        cands = SweepConfig(canaries=m).candidates()
         for eps in (float(x) for x in a.epsilons.split(",")):
             mu, lbs, succ = gdp_mu(eps), [], []
             for _ in range(a.audits):

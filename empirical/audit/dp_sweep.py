@@ -100,8 +100,6 @@ class SweepConfig:
         for s in self.noise_multipliers:
             if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 < s <= MAX_NOISE_MULTIPLIER:
                 raise ValueError(f"`noise_multipliers` must hold numbers in (0, {MAX_NOISE_MULTIPLIER:g}]. Found {s!r}.")
-        if len(set(self.noise_multipliers)) != len(self.noise_multipliers):
-            raise ValueError(f"`noise_multipliers` must not repeat. Found {self.noise_multipliers!r}.")
         if self.plain_learning_rate is not None and (isinstance(self.plain_learning_rate, bool) or not isinstance(
                 self.plain_learning_rate, (int, float)) or not 0 < self.plain_learning_rate < 1):
             raise ValueError(f"`plain_learning_rate` must be None or a number in (0, 1). Found {self.plain_learning_rate!r}.")
@@ -173,25 +171,40 @@ def run_tag(epsilon: float | None | Sigma) -> str:
     return "eps-inf" if epsilon is None else f"eps-{epsilon:g}"
 
 
+def settings(cfg: SweepConfig) -> dict:
+    """The sweep's settings as keys hash them: fields added later left out at their defaults (no fixed σ, no plain
+    learning rate, raw scores, LoRA on every projection), so a folder written before they existed keeps its key; LoRA's
+    modules as a sorted list (their order is no setting)."""
+    d = asdict(cfg)
+    for k, default in (("noise_multipliers", ()), ("plain_learning_rate", None), ("ai_centred", False)):
+        if d[k] == default:
+            del d[k]
+    if set(cfg.lora_targets) == set(LORA_TARGETS):
+        del d["lora_targets"]
+    else:
+        d["lora_targets"] = sorted(set(cfg.lora_targets))
+    return d
+
+
+def _target(epsilon: float | None | Sigma) -> float | None:
+    """A run's target ε (None for the run without DP and for a fixed σ)."""
+    return None if isinstance(epsilon, Sigma) else epsilon
+
+
 def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool = False,
          entry_level: float | None = None) -> str:
     """What one ε's results depend on (``training``: what its adapter depends on, the audit's levels aside);
     ``run_id`` names the canary draw (a new draw retrains); ``entry_level`` the level its DP entries are audited at
     (it depends on how many DP entries the sweep has, so a changed list of ε re-audits)."""
-    d = asdict(cfg)
-    # the list of runs is not a run's input; the plain learning rate is only the run without DP's (both left out, not
-    # set to None, so folders written before these fields existed still resume)
-    del d["noise_multipliers"]
-    plain = d.pop("plain_learning_rate")
+    d = settings(cfg)
+    # the list of runs is not a run's input; the plain learning rate is only the run without DP's; the centred scores
+    # are the audit's, not the adapter's
+    d.pop("noise_multipliers", None)
+    plain = d.pop("plain_learning_rate", None)
     if epsilon is None and plain is not None:
         d["plain_learning_rate"] = plain
-    # LoRA's modules as a set, and the centred scores (an audit setting) only when on: both left out at their
-    # defaults, so a folder written before they existed keeps its key
-    d["lora_targets"] = sorted(set(cfg.lora_targets))
-    if set(cfg.lora_targets) == set(LORA_TARGETS):
-        del d["lora_targets"]
-    if training or not cfg.ai_centred:
-        del d["ai_centred"]
+    if training:
+        d.pop("ai_centred", None)
     sigma = {"run_sigma": epsilon.value} if isinstance(epsilon, Sigma) else {}
     d = d | {"epsilons": None, "run_epsilon": None if sigma else epsilon, "run_id": run_id} | sigma | (
         {"level": None, "white_box_canaries": None, "white_box_norm": None} if training
@@ -201,11 +214,9 @@ def _key(cfg: SweepConfig, epsilon: float | None, run_id: str, *, training: bool
 
 def _dp_config(cfg: SweepConfig, epsilon: float | Sigma) -> DpConfig:
     """The privacy unit is the person: a canary's ``repeats`` rows are one unit (the rows are one per person)."""
-    if isinstance(epsilon, Sigma):
-        return DpConfig(delta=cfg.delta, noise_multiplier=epsilon.value, max_grad_norm=cfg.max_grad_norm, groups=7,
-                        privacy_unit="person")
-    return DpConfig(delta=cfg.delta, target_epsilon=epsilon, max_grad_norm=cfg.max_grad_norm, groups=7,
-                    privacy_unit="person")
+    sigma = epsilon.value if isinstance(epsilon, Sigma) else None
+    return DpConfig(delta=cfg.delta, target_epsilon=_target(epsilon), noise_multiplier=sigma,
+                    max_grad_norm=cfg.max_grad_norm, groups=7, privacy_unit="person")
 
 
 def train_one(cfg: SweepConfig, epsilon: float | None, rows: list[dict], out: Path, privacy: dict | None = None) -> dict:
@@ -239,7 +250,7 @@ def audit_one(cfg: SweepConfig, epsilon: float | None, summary: dict, adapter: P
     for name, g, c in (("ai", guesses, conf), ("sa", sa_guesses, sa_conf)):
         e = canary_audit(name, g, c, truths, delta=delta, epsilon=certified, group_size=cfg.repeats,
                          level=level, candidates=cfg.candidates())
-        e.update(level=level, target_epsilon=None if isinstance(epsilon, Sigma) else epsilon, success_bound=bound,
+        e.update(level=level, target_epsilon=_target(epsilon), success_bound=bound,
                  steps=dp["steps"] if dp else summary.get("global_step"))
         if name == "sa":
             e["refusal_rate"] = refusals
@@ -263,7 +274,7 @@ def white_box_one(cfg: SweepConfig, epsilon: float, rows: list[dict], folder: Pa
     shutil.rmtree(out)
     entries = white_box_entries(gc, privacy, level=level)
     for e in entries:
-        e["target_epsilon"] = None if isinstance(epsilon, Sigma) else epsilon
+        e["target_epsilon"] = _target(epsilon)
     return entries
 
 
@@ -334,13 +345,14 @@ def run_sweep(cfg: SweepConfig, root: str | Path, log: Callable[[str], None] = p
         found = audit_one(cfg, eps, summary, adapter, company, canaries, None if eps is None else dp_level)
         for e in found:
             e["threat_model"] = "black_box"
-            e["run"] = run_tag(eps)
         sec = {"train": trained, "audit": time.perf_counter() - t - trained}
         if eps is not None and cfg.white_box_canaries:
             log(f"{head} white-box audit, {cfg.white_box_canaries} gradient canaries …")
             t = time.perf_counter()
-            found += [e | {"run": run_tag(eps)} for e in white_box_one(cfg, eps, rows, folder, plans[eps], dp_level)]
+            found += white_box_one(cfg, eps, rows, folder, plans[eps], dp_level)
             sec["white_box"] = time.perf_counter() - t
+        for e in found:
+            e["run"] = run_tag(eps)
         with atomic_write(result) as fh:
             json.dump({"key": key, "entries": found, "seconds": sec}, fh, indent=1)
         entries += found

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from empirical.audit.dp_sweep import SWEEPS, run_sweep, violation_message
+from empirical.audit.dp_sweep import settings as sweep_settings
 from empirical.audit.errors import AuditViolation
 from empirical.audit.llm import audit_llm
 from empirical.audit.recorded import audit_recorded
@@ -34,8 +35,8 @@ from empirical.benchmark.questionnaire import generate, write_questionnaire
 from empirical.benchmark.resources import recorded_outputs_path
 from empirical.benchmark.scores import paired_comparison, score_by, to_plain
 from empirical.model.capability import capability
-from empirical.model.finetune import LORA_TARGETS, FinetuneConfig, finetune, recipe
 from empirical.model.finetune import PRESETS as FT_PRESETS
+from empirical.model.finetune import FinetuneConfig, finetune, recipe
 from empirical.model.generate import ANSWER_TOKENS
 from empirical.model.loading import LoadedModel, has_train_extra, load
 from empirical.pipeline.evaluate import evaluate
@@ -68,19 +69,6 @@ class RunConfig:
     groups: tuple[int, ...] = (2, 5, 10)
     dp_sweep: str = "cpu"  # the canary sweep (empirical.audit.dp_sweep.SWEEPS; "" = none)
     only: tuple[str, ...] = ()  # the stages to run (empty = all)
-
-
-def sweep_extra(sweep) -> dict:
-    """The DP sweep's settings in the ``dp_audit`` stage's key, fields added later left out at their defaults (no
-    fixed σ, no plain learning rate, raw scores, LoRA on every projection): a folder written before they existed keeps
-    its key, and ``dp/`` is not wiped."""
-    d = asdict(sweep)
-    for k, default in (("noise_multipliers", ()), ("plain_learning_rate", None), ("ai_centred", False)):
-        if d[k] == default:
-            del d[k]
-    if set(d["lora_targets"]) == set(LORA_TARGETS):
-        del d["lora_targets"]
-    return d
 
 
 PRESETS: dict[str, RunConfig] = {
@@ -324,7 +312,7 @@ STAGES: tuple[Stage, ...] = (
           inputs=lambda c: (ADAPTER,), model="fine-tuned"),
     Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
     Stage("dp_audit", _dp_audit, (*_MODEL_KEYS, "dp_sweep"), outputs=lambda c: ("dp",), model="train",
-          extra=lambda c: sweep_extra(SWEEPS[c.dp_sweep]) if c.dp_sweep in SWEEPS else None),
+          extra=lambda c: sweep_settings(SWEEPS[c.dp_sweep]) if c.dp_sweep in SWEEPS else None),
     Stage("analysis", _analysis, ("name", "model"),
           inputs=lambda c: tuple(f"{n}.json" for n in _MODEL_RESULTS), outputs=lambda c: ("summary.json", "figure_data")),
     Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),

@@ -269,13 +269,12 @@ def test_keys_of_folders_written_before_stay():
     """The keys of the tiny preset's ε = 2 run as the code of ae5b02c (before lora_targets, ai_centred,
     noise_multipliers and plain_learning_rate existed) computed them: a folder written then resumes, neither
     retrained nor re-audited; the pipeline's stage key of the sweep is that code's ``asdict`` (so ``dp/`` is kept)."""
-    from empirical.audit.dp_sweep import SWEEPS, _key
-    from empirical.pipeline.stages import sweep_extra
+    from empirical.audit.dp_sweep import SWEEPS, _key, settings
 
     tiny = SWEEPS["tiny"]
     assert _key(tiny, 2.0, "rid", training=True) == "048d4ff5cde8edc8be5ff9bbc0bf89a6ea9cd85b5acb1bb5d99f7c329d6e9f84"
     assert _key(tiny, 2.0, "rid", entry_level=0.99) == "3cd2092daffe457aeaa2fd847a20e97257d7188769a64bee23712b08738b56c3"
-    assert set(sweep_extra(tiny)) == {"epsilons", "delta", "canaries", "repeats", "employees", "epochs", "batch_size",
+    assert set(settings(tiny)) == {"epsilons", "delta", "canaries", "repeats", "employees", "epochs", "batch_size",
                                       "learning_rate", "max_grad_norm", "lora_r", "lora_layers", "model", "quantize",
                                       "company_seed", "seed", "level", "white_box_canaries", "white_box_norm"}
     # a changed setting of the new fields does change them
