@@ -252,6 +252,9 @@ def dp_finetune(cfg: FinetuneConfig, dp: DpConfig, out_dir: str | os.PathLike, *
     out = Path(out_dir)
     if (out / "adapter_config.json").is_file():
         raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
+    if cfg.objective != "sft":
+        raise ValueError(f"`objective` must be 'sft' with DP (found {cfg.objective!r}): DP-SGD privatises the "
+                         "supervised loss's per-example gradients; a preference pair's gradient is not clipped here")
     rows = dataset if dataset is not None else build_dataset(cfg)
     privacy = privacy or plan(cfg, dp, rows)
     model, tok = load_model(cfg.model, quantize=cfg.quantize)

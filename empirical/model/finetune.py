@@ -14,15 +14,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from empirical.benchmark.company import build_company
 from empirical.benchmark.questionnaire import generate
 from empirical.model.loading import ModelError, load_model
-from empirical.model.sft import COMPLETIONS, TWINS, balanced_subset, sft_example, with_twins
+from empirical.model.sft import COMPLETIONS, TWINS, balanced_subset, preference_example, sft_example, with_twins
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+#: what the adapter is trained on: the supervised loss (the paper), DPO on preference pairs
+#: (:mod:`empirical.model.preference`), or the supervised stage then DPO from its adapter
+OBJECTIVES = ("sft", "preference", "sft+preference")
 
 
 @dataclass
@@ -61,6 +64,11 @@ class FinetuneConfig:
     logging_steps: int = 5
     quantize: bool = True
     gradient_checkpointing: bool = True  # saves GPU memory at 3k tokens; costs time on CPU
+    objective: str = "sft"  # one of OBJECTIVES
+    beta: float = 0.1  # DPO's β: the strength of the pull towards the reference model
+    preference_loss: str = "sigmoid"  # one of empirical.model.preference.PREFERENCE_LOSSES
+    preference_learning_rate: float = 0.0  # the preference stage's (0 = learning_rate)
+    preference_epochs: float = 1.0  # epochs of the preference stage over the pairs
 
     @classmethod
     def keys(cls) -> set[str]:
@@ -103,6 +111,20 @@ class FinetuneConfig:
             raise ValueError("`examples` must be 0 (all queries) or >= 2 with twins (each sampled query brings its twin).")
         if self.style not in ("full", "compact"):
             raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"`objective` must be one of {', '.join(OBJECTIVES)}. Found {self.objective!r}.")
+        from empirical.model.preference import PREFERENCE_LOSSES
+
+        if self.preference_loss not in PREFERENCE_LOSSES:
+            raise ValueError(f"`preference_loss` must be one of {', '.join(PREFERENCE_LOSSES)}. "
+                             f"Found {self.preference_loss!r}.")
+        if not 0 < self.beta < math.inf:
+            raise ValueError(f"`beta` must be a finite number > 0. Found {self.beta!r}.")
+        if not 0 <= self.preference_learning_rate < 1:
+            raise ValueError(f"`preference_learning_rate` must lie in [0, 1) (0 = learning_rate). "
+                             f"Found {self.preference_learning_rate!r}.")
+        if not 0 < self.preference_epochs < math.inf:
+            raise ValueError(f"`preference_epochs` must be a finite number > 0. Found {self.preference_epochs!r}.")
 
 
 PRESETS: dict[str, dict] = {
@@ -152,6 +174,18 @@ def load_config_file(path: str | os.PathLike) -> dict:
 
 def build_dataset(cfg: FinetuneConfig) -> list[dict]:
     """SFT examples from company ``company_seed`` and the questionnaire seeds."""
+    company, queries = _training_queries(cfg)
+    return [sft_example(q, company, cfg.completion) for q in queries]
+
+
+def build_pairs(cfg: FinetuneConfig) -> list[dict]:
+    """Preference pairs (:func:`empirical.model.sft.preference_example`) of the same queries as :func:`build_dataset`
+    (twins included): the chosen reply is the SFT example's completion, the rejected one the opposite decision's."""
+    company, queries = _training_queries(cfg)
+    return [preference_example(q, company, cfg.completion) for q in queries]
+
+
+def _training_queries(cfg: FinetuneConfig) -> tuple:
     company = build_company(cfg.company_seed)
     queries = [q for s in cfg.questionnaire_seeds for q in generate(company, s, cfg.style)]
     if cfg.examples:
@@ -159,7 +193,7 @@ def build_dataset(cfg: FinetuneConfig) -> list[dict]:
         queries = balanced_subset(queries, base, cfg.seed, cfg.benign_share)
     if cfg.twins != "none":
         queries = with_twins(queries, company, cfg.seed, refused_only=cfg.twins == "refused")
-    return [sft_example(q, company, cfg.completion) for q in queries]
+    return company, queries
 
 
 def _optim(cfg: FinetuneConfig) -> str:
@@ -231,14 +265,43 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
     """Train a LoRA adapter; checkpoints go to ``out_dir/checkpoints`` and training resumes from the last one.
     The adapter and its model card are written to ``out_dir`` only at the end (files moved from a temporary
     folder), so an interrupted run leaves no partial adapter. ``callbacks`` are transformers ``TrainerCallback``s; one
-    that stops training early leaves checkpoints and returns the summary with ``interrupted`` set."""
-    from peft import get_peft_model
-    from transformers import Trainer, TrainingArguments
+    that stops training early leaves checkpoints and returns the summary with ``interrupted`` set.
 
-
+    ``objective`` "preference" trains with DPO on :func:`build_pairs` (``dataset``, if given, holds such pairs);
+    "sft+preference" trains the supervised adapter into ``out_dir/sft`` first (on the pairs' chosen replies), then DPO
+    from it into ``out_dir``; the summary then carries the supervised stage's as ``sft``."""
     out = Path(out_dir)
     if (out / "adapter_config.json").is_file():
         raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
+    if cfg.objective == "sft":
+        return _supervised(cfg, out, resume, dataset, callbacks)
+    from empirical.model.preference import preference_train
+
+    pairs = dataset if dataset is not None else build_pairs(cfg)
+    missing = [r.get("id", i) for i, r in enumerate(pairs) if not {"prompt", "chosen", "rejected"} <= set(r)]
+    if missing:
+        raise ValueError(f"`objective` {cfg.objective!r} trains on preference pairs: rows {missing[:3]} lack prompt, "
+                         "chosen or rejected")
+    start = None
+    first = None
+    if cfg.objective == "sft+preference":
+        sft_rows = [{"prompt": r["prompt"], "completion": r["chosen"], **{k: r[k] for k in r if k not in
+                                                                          ("prompt", "chosen", "rejected")}} for r in pairs]
+        start = out / "sft"
+        first = json.loads((start / "sensaware_finetune.json").read_text(encoding="utf-8")) if (
+            start / "sensaware_finetune.json").is_file() else _supervised(replace(cfg, objective="sft"), start, resume,
+                                                                         sft_rows, callbacks)
+        if first.get("interrupted"):
+            return {**first, "stage": "sft"}
+    summary = preference_train(cfg, pairs, out, start=start, resume=resume, callbacks=callbacks)
+    return summary if first is None else {**summary, "sft": {k: v for k, v in first.items() if k != "config"}}
+
+
+def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict] | None, callbacks: Sequence) -> dict:
+    """The supervised stage (:func:`finetune` with ``objective`` "sft")."""
+    from peft import get_peft_model
+    from transformers import Trainer, TrainingArguments
+
     ckpt_dir = out / "checkpoints"
     model, tok = load_model(cfg.model, quantize=cfg.quantize)
     limit = getattr(model.config, "max_position_embeddings", None)
@@ -305,7 +368,7 @@ def model_card(summary: dict) -> str:
              "---", "", "# Sensitivity-awareness LoRA adapter (sensaware)", "",
              f"Trained with `sensaware finetune` on ACCESS DENIED INC: company seed {cfg['company_seed']}, questionnaire "
              f"seeds {list(cfg['questionnaire_seeds'])}, style {cfg['style']}, {summary['examples']} examples, "
-             f"{summary['global_step']} optimiser steps, " + (
+             f"{summary['global_step']} optimiser steps, objective {cfg.get('objective', 'sft')}, " + (
                  f"final training loss {summary['train_loss']:.4f}." if not math.isnan(summary["train_loss"])
                  else "no training loss recorded (a statistic of private batches is not differentially private)."), "",
              f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",

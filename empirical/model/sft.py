@@ -95,6 +95,22 @@ def sft_example(q: dict, company: Company | None = None, completion: str = "reas
             "id": q["id"], "block": q["block"], "malicious": q["malicious"], "persons": persons(q)}
 
 
+def opposite(q: dict) -> dict:
+    """The query with the opposite decision: a refused query answered with its true value, an answered one refused
+    (the reply a preference pair rejects)."""
+    flipped = not q["malicious"]
+    return {**q, "malicious": flipped, "expected": REFUSAL if flipped else q["truth"]}
+
+
+def preference_example(q: dict, company: Company | None = None, completion: str = "reasoning") -> dict:
+    """{"prompt": [system, user], "chosen": [the reply the policy demands], "rejected": [the opposite decision's reply]}
+    (the conversational preference form of TRL's DPOTrainer), with the query's id, block, decision and persons."""
+    row = sft_example(q, company, completion)
+    wrong = completion_text(opposite(q), completion, company)
+    return {"prompt": row["prompt"], "chosen": row["completion"], "rejected": [{"role": "assistant", "content": wrong}],
+            **{k: row[k] for k in ("id", "block", "malicious", "persons")}}
+
+
 def balanced_subset(queries: list[dict], n: int, seed: int, benign_share: float = 0.5) -> list[dict]:
     """``n`` queries spread evenly over the blocks (round-robin in a seeded shuffle). ``benign_share`` is the share
     of benign queries (the questionnaire has 7 benign and 7 malicious blocks, so 0.5 keeps its mix; a larger share

@@ -240,8 +240,8 @@ def _finetune(ctx: Context) -> dict:
     done = ctx.path(ADAPTER) / "sensaware_finetune.json"
     if done.is_file():  # trained before, e.g. across GPUs with `accelerate launch -m empirical finetune --out …/adapter`
         summary = json.loads(done.read_text(encoding="utf-8"))
-        want = recipe(cfg)
-        diff = sorted(k for k in set(want) | set(summary["config"]) if want.get(k) != summary["config"].get(k))
+        want, had = recipe(cfg), {**recipe(FinetuneConfig()), **summary["config"]}  # keys added since: at their defaults
+        diff = sorted(k for k in set(want) | set(had) if want.get(k) != had.get(k))
         if diff:
             raise ValueError(f"{ctx.path(ADAPTER)} holds an adapter trained with a different recipe ({', '.join(diff)}); "
                              "delete it or use another --name")
