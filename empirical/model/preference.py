@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from empirical.model.adapters import cuda, cuda_bf16, last_checkpoint, lora_config, model_card, optimizer_name, recipe, save_adapter
 from empirical.model.loading import load_model
 
 #: DPO losses of TRL's DPOTrainer offered by the recipe (sigmoid: DPO; ipo: Azar et al. 2023; hinge: SLiC)
@@ -52,7 +53,6 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
     from transformers import set_seed
     from trl import DPOConfig, DPOTrainer
 
-    from empirical.model.finetune import _cuda, _cuda_bf16, _last_checkpoint, _optim, lora_config, model_card, recipe, save_adapter
 
     model, tok = load_model(cfg.model, quantize=cfg.quantize)
     too_long = sum(n > cfg.max_length for n in pair_lengths(rows, tok))
@@ -68,23 +68,23 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
     ckpt_dir = out / "checkpoints"
     args = DPOConfig(
         output_dir=str(ckpt_dir), learning_rate=cfg.preference_learning_rate or cfg.learning_rate,
-        lr_scheduler_type=cfg.lr_scheduler_type, warmup_steps=cfg.warmup_steps, optim=_optim(cfg),
+        lr_scheduler_type=cfg.lr_scheduler_type, warmup_steps=cfg.warmup_steps, optim=optimizer_name(cfg),
         weight_decay=cfg.weight_decay, per_device_train_batch_size=cfg.per_device_train_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=cfg.preference_epochs,
         max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
-        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not _cuda(), bf16=_cuda_bf16(),
+        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
         dataloader_num_workers=0, gradient_checkpointing=cfg.gradient_checkpointing, beta=cfg.beta,
         loss_type=[cfg.preference_loss], max_length=cfg.max_length, disable_dropout=True,
     )
     data = Dataset.from_list([{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in rows])
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tok, callbacks=list(callbacks))
-    if not _cuda():
+    if not cuda():
         # TRL casts a quantised model's adapter to bf16 (the QLoRA paper's GPU advice); on a CPU that rounds away any
         # update below 2^-8 of a weight, so the adapter trains in fp32 as the supervised stage's does
         for p in model.parameters():
             if p.requires_grad and p.dtype == torch.bfloat16:
                 p.data = p.data.float()
-    last = _last_checkpoint(ckpt_dir) if resume else None
+    last = last_checkpoint(ckpt_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=last)
     logs = [h for h in trainer.state.log_history if "loss" in h]
     summary = {"examples": len(rows), "trainable_parameters": trainable, "total_parameters": total,
