@@ -157,6 +157,9 @@ SWEEPS: dict[str, SweepConfig] = {
     "black-box": SweepConfig(epsilons=(None, 1000.0, 64.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5), noise_multipliers=(0.1,),
                              lora_r=2, lora_layers=2, lora_targets=("v_proj", "o_proj"), learning_rate=0.05,
                              plain_learning_rate=0.01, ai_centred=True, white_box_canaries=0),
+    # where the black-box curve leaves chance: the cpu recipe (LoRA r 16 on every projection of the last 8 layers,
+    # lr 0.01) at fixed σ = 0.05 (ε ≈ 5,750) and 0.1 (ε ≈ 1,460), centred scores, and the run without DP
+    "small-sigma": SweepConfig(epsilons=(None,), noise_multipliers=(0.05, 0.1), ai_centred=True, white_box_canaries=0),
     # unit tests on the tiny model
     "tiny": SweepConfig(delta=1e-3, canaries=6, employees=4, epochs=1, batch_size=4, lora_r=4, lora_layers=1,
                         learning_rate=1e-2, quantize=False, white_box_canaries=500),

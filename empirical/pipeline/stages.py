@@ -82,6 +82,9 @@ PRESETS: dict[str, RunConfig] = {
     # black-box power: the canaries' sweep over ε = 0.5 … 1,000 and ∞ with the black-box recipe (audit.dp_sweep)
     "dp-black-box": RunConfig(name="dp-black-box", dp_sweep="black-box", only=("bounds", "dp_audit", "analysis",
                                                                                 "figures")),
+    # the DP runs whose canaries a black-box adversary finds: σ = 0.05 and 0.1 with the cpu recipe, and ∞
+    "dp-small-sigma": RunConfig(name="dp-small-sigma", dp_sweep="small-sigma", only=("bounds", "dp_audit", "analysis",
+                                                                                      "figures")),
 }
 
 ADAPTER = "adapter"

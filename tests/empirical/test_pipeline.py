@@ -97,6 +97,21 @@ def test_black_box_preset_sweeps_its_recipe(tmp_path, monkeypatch):
     assert c.white_box_canaries == 0 and c.noise_multipliers == (0.1,) and c.plain_learning_rate == 0.01
 
 
+def test_small_sigma_preset_sweeps_the_cpu_recipe_at_fixed_sigma(tmp_path, monkeypatch):
+    """`sensaware run --preset dp-small-sigma`: ∞ and σ = 0.05, 0.1 with the cpu sweep's recipe, centred AI scores."""
+    from empirical.audit.dp_sweep import SWEEPS
+
+    monkeypatch.setattr(pipeline, "has_train_extra", lambda: True)
+    seen = []
+    monkeypatch.setattr(pipeline, "run_sweep",
+                        lambda cfg, root, **kw: seen.append(cfg) or {"dp_audit": [], "dp_sweep": {"violations": []}})
+    pipeline.run(replace(pipeline.PRESETS["dp-small-sigma"], epsilons=(1.0,), deltas=(0.0,), groups=(2,)), tmp_path,
+                 log=lambda m: None)
+    (c,) = seen
+    assert c.epsilons == (None,) and c.noise_multipliers == (0.05, 0.1) and c.ai_centred and c.white_box_canaries == 0
+    assert c.training() == SWEEPS["cpu"].training()
+
+
 def test_audit_violation_is_one_line_with_its_own_exit_code_after_everything_is_written(tmp_path, monkeypatch, capsys):
     """A sweep whose audit refutes a certified ε: results.json and the report are written (with the entry), then
     `sensaware run` prints one line and exits 3."""
