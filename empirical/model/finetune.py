@@ -69,6 +69,9 @@ class FinetuneConfig:
     preference_loss: str = "sigmoid"  # one of empirical.model.preference.PREFERENCE_LOSSES
     preference_learning_rate: float = 0.0  # the preference stage's (0 = learning_rate)
     preference_epochs: float = 1.0  # epochs of the preference stage over the pairs
+    # weight of the chosen reply's token-mean NLL added to the DPO loss (RPO, Pang et al. 2024; 0 = DPO alone): DPO
+    # alone lowers the chosen reply's likelihood with the rejected one's and the replies drift (measured in README)
+    preference_sft_weight: float = 0.0
 
     @classmethod
     def keys(cls) -> set[str]:
@@ -121,6 +124,8 @@ class FinetuneConfig:
         if not 0 <= self.preference_learning_rate < 1:
             raise ValueError(f"`preference_learning_rate` must lie in [0, 1) (0 = learning_rate). "
                              f"Found {self.preference_learning_rate!r}.")
+        if not 0 <= self.preference_sft_weight < math.inf:
+            raise ValueError(f"`preference_sft_weight` must be a finite number >= 0. Found {self.preference_sft_weight!r}.")
         if not 0 < self.preference_epochs < math.inf:
             raise ValueError(f"`preference_epochs` must be a finite number > 0. Found {self.preference_epochs!r}.")
 

@@ -15,7 +15,9 @@ The supervised loss, by contrast, fits each reply on its own and leaves the answ
 Why DPO among TRL's preference losses: the pairs are exact (one prompt, two replies that differ in the decision),
 which is DPO's setting (KTO is for unpaired labels); DPO sits in TRL's stable API (ORPO, CPO/SimPO and KTO live in
 ``trl.experimental``); and its reference term keeps the policy near the model it starts from, which is what keeps
-the capability tasks where they were.
+the capability tasks where they were. DPO alone may lower the chosen reply's likelihood together with the rejected
+one's (both replies drift to text that is neither); ``preference_sft_weight`` λ adds the chosen reply's token-mean
+negative log-likelihood, L + λ·NLL(y_w|x) (RPO, Pang et al. 2024), TRL's ``loss_type = ["sigmoid", "sft"]``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,9 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
         max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
         logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
         dataloader_num_workers=0, gradient_checkpointing=cfg.gradient_checkpointing, beta=cfg.beta,
-        loss_type=[cfg.preference_loss], max_length=cfg.max_length, disable_dropout=True,
+        loss_type=[cfg.preference_loss, *(["sft"] if cfg.preference_sft_weight else [])],
+        loss_weights=[1.0, *([cfg.preference_sft_weight] if cfg.preference_sft_weight else [])],
+        max_length=cfg.max_length, disable_dropout=True,
     )
     data = Dataset.from_list([{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in rows])
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tok, callbacks=list(callbacks))

@@ -101,7 +101,7 @@ def test_sft_then_preference_starts_from_the_sft_adapter(tiny, tmp_path):
                 control.should_training_stop = True
                 control.should_save = True
 
-    cfg = tiny_cfg(tiny, objective="sft+preference", max_steps=4, save_steps=1)
+    cfg = tiny_cfg(tiny, objective="sft+preference", max_steps=4, save_steps=1, preference_sft_weight=1.0)
     part = finetune(cfg, tmp_path / "both", callbacks=[Stop()])
     assert part.get("interrupted") and (tmp_path / "both" / "sft" / "adapter_config.json").is_file()
     assert not (tmp_path / "both" / "adapter_config.json").exists()
@@ -111,6 +111,7 @@ def test_sft_then_preference_starts_from_the_sft_adapter(tiny, tmp_path):
     pairs = build_pairs(cfg)[:6]
     base, sft, both = (margins(tiny, a, pairs) for a in (None, tmp_path / "both" / "sft", tmp_path / "both"))
     assert sft != base and both != sft
+    assert json.loads((tmp_path / "both" / "sensaware_finetune.json").read_text())["config"]["preference_sft_weight"] == 1
 
 
 def test_bad_preference_inputs(tiny, tmp_path):
@@ -118,7 +119,8 @@ def test_bad_preference_inputs(tiny, tmp_path):
                       ("beta", 0, "`beta` must be a finite number > 0"),
                       ("preference_loss", "kto", "`preference_loss` must be one of sigmoid"),
                       ("preference_learning_rate", 1.5, "`preference_learning_rate` must lie in [0, 1)"),
-                      ("preference_epochs", 0, "`preference_epochs` must be a finite number > 0")):
+                      ("preference_epochs", 0, "`preference_epochs` must be a finite number > 0"),
+                      ("preference_sft_weight", -1, "`preference_sft_weight` must be a finite number >= 0")):
         with pytest.raises(ValueError, match=msg.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
             tiny_cfg(tiny, **{k: v})
     with pytest.raises(ValueError, match="lack prompt, chosen or rejected"):
