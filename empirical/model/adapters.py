@@ -38,6 +38,43 @@ def lora_config(cfg, model=None):
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", layers_to_transform=layers)
 
 
+def trainer_arguments(cfg, ckpt_dir: Path, *, learning_rate: float, epochs: float) -> dict:
+    """The keyword arguments of transformers' ``TrainingArguments`` (or TRL's subclasses) that every LoRA training of
+    the recipe shares; the stage sets its learning rate and epochs."""
+    return dict(output_dir=str(ckpt_dir), learning_rate=learning_rate, lr_scheduler_type=cfg.lr_scheduler_type,
+                warmup_steps=cfg.warmup_steps, optim=optimizer_name(cfg), weight_decay=cfg.weight_decay,
+                per_device_train_batch_size=cfg.per_device_train_batch_size,
+                gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=epochs,
+                max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
+                logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
+                dataloader_num_workers=0, gradient_checkpointing=cfg.gradient_checkpointing)
+
+
+def train_and_save(cfg, trainer, model, tok, out: Path, *, examples: int, parameters: tuple[int, int], resume: bool,
+                   curves: dict[str, str] | None = None, before_save=None) -> dict:
+    """Run ``trainer`` (from the last checkpoint in ``out/checkpoints`` when ``resume``) and write the adapter into
+    ``out`` with :func:`save_adapter`; returns the training summary (``interrupted`` set, nothing written, when a
+    callback stopped it early). ``curves``: summary key → logged metric, recorded per logging step beside the loss;
+    ``before_save(model)`` runs just before the adapter is written."""
+    last = last_checkpoint(out / "checkpoints") if resume else None
+    result = trainer.train(resume_from_checkpoint=last)
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    summary = {"config": recipe(cfg), "examples": examples, "trainable_parameters": parameters[0],
+               "total_parameters": parameters[1], "global_step": trainer.state.global_step,
+               "world_size": trainer.args.world_size, "train_loss": result.training_loss,
+               "loss_curve": [(h["step"], h["loss"]) for h in logs],
+               **{k: [(h["step"], h.get(metric)) for h in logs] for k, metric in (curves or {}).items()},
+               "resumed_from": str(last) if last else None}
+    if trainer.state.global_step < trainer.state.max_steps:
+        return {**summary, "interrupted": True}
+    if not trainer.is_world_process_zero():
+        return summary
+    if before_save is not None:
+        before_save(model)
+    save_adapter(model, tok, summary, model_card(summary), out)
+    return summary
+
+
 def save_adapter(model, tok, summary: dict, card: str, out: Path) -> None:
     """Write the adapter, its tokenizer, ``sensaware_finetune.json`` and the model card into ``out`` all at once:
     everything goes to a temporary folder beside it first and is then moved in, so an interrupted run leaves no

@@ -38,17 +38,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from empirical.model.adapters import lora_config, model_card, recipe, save_adapter
 from empirical.model.dp_randomness import SOURCE, gaussian_noise, poisson_batch
-from empirical.model.finetune import (
-    FinetuneConfig,
-    PadCollator,
-    build_dataset,
-    lora_config,
-    model_card,
-    recipe,
-    save_adapter,
-    tokenize_examples,
-)
+from empirical.model.finetune import FinetuneConfig, PadCollator, build_dataset, tokenize_examples
 from empirical.model.loading import load_model
 from theory import (
     dpsgd_calibrate,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from empirical.benchmark.company import build_company
 from empirical.benchmark.questionnaire import generate
-from empirical.model.adapters import cuda, cuda_bf16, last_checkpoint, lora_config, model_card, optimizer_name, recipe, save_adapter
+from empirical.model.adapters import lora_config, train_and_save, trainer_arguments
 from empirical.model.loading import load_model
 from empirical.model.preference import PREFERENCE_LOSSES, preference_train
 from empirical.model.sft import COMPLETIONS, TWINS, balanced_subset, preference_example, sft_example, with_twins
@@ -259,19 +259,19 @@ def finetune(cfg: FinetuneConfig, out_dir: str | os.PathLike, *, resume: bool = 
     if missing:
         raise ValueError(f"`objective` {cfg.objective!r} trains on preference pairs: rows {missing[:3]} lack prompt, "
                          "chosen or rejected")
-    start = None
-    first = None
-    if cfg.objective == "sft+preference":
-        sft_rows = [{"prompt": r["prompt"], "completion": r["chosen"], **{k: r[k] for k in r if k not in
-                                                                          ("prompt", "chosen", "rejected")}} for r in pairs]
-        start = out / "sft"
-        first = json.loads((start / "sensaware_finetune.json").read_text(encoding="utf-8")) if (
-            start / "sensaware_finetune.json").is_file() else _supervised(replace(cfg, objective="sft"), start, resume,
-                                                                         sft_rows, callbacks)
+    if cfg.objective == "preference":
+        return preference_train(cfg, pairs, out, resume=resume, callbacks=callbacks)
+    start = out / "sft"
+    done = start / "sensaware_finetune.json"
+    if done.is_file():
+        first = json.loads(done.read_text(encoding="utf-8"))
+    else:  # the supervised stage on the pairs' chosen replies
+        rows = [{**{k: v for k, v in r.items() if k not in ("chosen", "rejected")}, "completion": r["chosen"]} for r in pairs]
+        first = _supervised(replace(cfg, objective="sft"), start, resume, rows, callbacks)
         if first.get("interrupted"):
             return {**first, "stage": "sft"}
     summary = preference_train(cfg, pairs, out, start=start, resume=resume, callbacks=callbacks)
-    return summary if first is None else {**summary, "sft": {k: v for k, v in first.items() if k != "config"}}
+    return {**summary, "sft": {k: v for k, v in first.items() if k != "config"}}
 
 
 def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict] | None, callbacks: Sequence) -> dict:
@@ -279,7 +279,6 @@ def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict
     from peft import get_peft_model
     from transformers import Trainer, TrainingArguments
 
-    ckpt_dir = out / "checkpoints"
     model, tok = load_model(cfg.model, quantize=cfg.quantize)
     limit = getattr(model.config, "max_position_embeddings", None)
     if limit and cfg.max_length > limit:
@@ -295,27 +294,8 @@ def _supervised(cfg: FinetuneConfig, out: Path, resume: bool, dataset: list[dict
     set_seed(cfg.seed)  # the LoRA initialisation is random: seed it so runs (and resumed runs) are reproducible
     model = get_peft_model(model, lora_config(cfg, model))
     trainable, total = model.get_nb_trainable_parameters()
-    args = TrainingArguments(
-        output_dir=str(ckpt_dir), learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_steps, optim=optimizer_name(cfg), weight_decay=cfg.weight_decay,
-        per_device_train_batch_size=cfg.per_device_train_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=cfg.num_train_epochs,
-        max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
-        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
-        dataloader_num_workers=0, remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
-    )
+    args = TrainingArguments(**trainer_arguments(cfg, out / "checkpoints", learning_rate=cfg.learning_rate,
+                                                 epochs=cfg.num_train_epochs), remove_unused_columns=False)
     trainer = Trainer(model=model, args=args, train_dataset=feats, data_collator=PadCollator(tok.pad_token_id),
                       callbacks=list(callbacks))
-    last = last_checkpoint(ckpt_dir) if resume else None
-    result = trainer.train(resume_from_checkpoint=last)
-    logs = [h for h in trainer.state.log_history if "loss" in h]
-    summary = {"config": recipe(cfg), "examples": len(rows), "trainable_parameters": trainable,
-               "total_parameters": total, "global_step": trainer.state.global_step, "world_size": args.world_size,
-               "train_loss": result.training_loss, "loss_curve": [(h["step"], h["loss"]) for h in logs],
-               "resumed_from": str(last) if last else None}
-    if trainer.state.global_step < trainer.state.max_steps:
-        return {**summary, "interrupted": True}
-    if not trainer.is_world_process_zero():
-        return summary
-    save_adapter(model, tok, summary, model_card(summary), out)
-    return summary
+    return train_and_save(cfg, trainer, model, tok, out, examples=len(rows), parameters=(trainable, total), resume=resume)

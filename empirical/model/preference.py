@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from empirical.model.adapters import cuda, cuda_bf16, last_checkpoint, lora_config, model_card, optimizer_name, recipe, save_adapter
+from empirical.model.adapters import cuda, lora_config, train_and_save, trainer_arguments
 from empirical.model.loading import load_model
 
 #: DPO losses of TRL's DPOTrainer offered by the recipe (sigmoid: DPO; ipo: Azar et al. 2023; hinge: SLiC)
@@ -55,7 +55,6 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
     from transformers import set_seed
     from trl import DPOConfig, DPOTrainer
 
-
     model, tok = load_model(cfg.model, quantize=cfg.quantize)
     too_long = sum(n > cfg.max_length for n in pair_lengths(rows, tok))
     if too_long:
@@ -67,16 +66,10 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
     else:
         model = get_peft_model(model, lora_config(cfg, model))
     trainable, total = model.get_nb_trainable_parameters()
-    ckpt_dir = out / "checkpoints"
     args = DPOConfig(
-        output_dir=str(ckpt_dir), learning_rate=cfg.preference_learning_rate or cfg.learning_rate,
-        lr_scheduler_type=cfg.lr_scheduler_type, warmup_steps=cfg.warmup_steps, optim=optimizer_name(cfg),
-        weight_decay=cfg.weight_decay, per_device_train_batch_size=cfg.per_device_train_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_train_epochs=cfg.preference_epochs,
-        max_steps=cfg.max_steps, seed=cfg.seed, data_seed=cfg.seed, save_steps=cfg.save_steps, save_total_limit=2,
-        logging_steps=cfg.logging_steps, report_to="none", use_cpu=not cuda(), bf16=cuda_bf16(),
-        dataloader_num_workers=0, gradient_checkpointing=cfg.gradient_checkpointing, beta=cfg.beta,
-        loss_type=[cfg.preference_loss, *(["sft"] if cfg.preference_sft_weight else [])],
+        **trainer_arguments(cfg, out / "checkpoints", learning_rate=cfg.preference_learning_rate or cfg.learning_rate,
+                            epochs=cfg.preference_epochs),
+        beta=cfg.beta, loss_type=[cfg.preference_loss, *(["sft"] if cfg.preference_sft_weight else [])],
         loss_weights=[1.0, *([cfg.preference_sft_weight] if cfg.preference_sft_weight else [])],
         max_length=cfg.max_length, disable_dropout=True,
     )
@@ -88,21 +81,12 @@ def preference_train(cfg, rows: list[dict], out: Path, *, start: Path | None = N
         for p in model.parameters():
             if p.requires_grad and p.dtype == torch.bfloat16:
                 p.data = p.data.float()
-    last = last_checkpoint(ckpt_dir) if resume else None
-    result = trainer.train(resume_from_checkpoint=last)
-    logs = [h for h in trainer.state.log_history if "loss" in h]
-    summary = {"examples": len(rows), "trainable_parameters": trainable, "total_parameters": total,
-               "global_step": trainer.state.global_step, "world_size": args.world_size,
-               "train_loss": result.training_loss, "loss_curve": [(h["step"], h["loss"]) for h in logs],
-               "margin_curve": [(h["step"], h.get("rewards/margins")) for h in logs],
-               "accuracy_curve": [(h["step"], h.get("rewards/accuracies")) for h in logs],
-               "resumed_from": str(last) if last else None}
-    if trainer.state.global_step < trainer.state.max_steps:
-        return {**summary, "interrupted": True}
-    if not trainer.is_world_process_zero():
-        return summary
-    if "ref" in model.peft_config:  # TRL's frozen copy of the starting adapter: the reference, not the result
+    return train_and_save(cfg, trainer, model, tok, out, examples=len(rows), parameters=(trainable, total), resume=resume,
+                          curves={"margin_curve": "rewards/margins", "accuracy_curve": "rewards/accuracies"},
+                          before_save=_drop_reference)
+
+
+def _drop_reference(model) -> None:
+    """TRL's frozen copy of the starting adapter (``ref``) is the reference, not the result: not saved."""
+    if "ref" in model.peft_config:
         model.delete_adapter("ref")
-    summary = {"config": recipe(cfg), **summary}
-    save_adapter(model, tok, summary, model_card(summary), out)
-    return summary

@@ -34,9 +34,10 @@ from empirical.benchmark.files import atomic_write, read_jsonl, write_jsonl
 from empirical.benchmark.questionnaire import generate, write_questionnaire
 from empirical.benchmark.resources import recorded_outputs_path
 from empirical.benchmark.scores import paired_comparison, score_by, to_plain
+from empirical.model.adapters import recipe
 from empirical.model.capability import capability
 from empirical.model.finetune import PRESETS as FT_PRESETS
-from empirical.model.finetune import FinetuneConfig, finetune, recipe
+from empirical.model.finetune import FinetuneConfig, finetune
 from empirical.model.generate import ANSWER_TOKENS
 from empirical.model.loading import LoadedModel, has_train_extra, load
 from empirical.pipeline.evaluate import evaluate
