@@ -7,19 +7,21 @@ ROOT = Path(__file__).resolve().parents[1]
 #: what each part may import from the project (itself included); the order is the data flow
 ALLOWED = {
     "theory": {"theory"},
-    "empirical.benchmark": {"theory", "empirical.benchmark"},
-    "empirical.model": {"theory", "empirical.benchmark", "empirical.model"},
-    "empirical.audit": {"theory", "empirical.benchmark", "empirical.model", "empirical.audit"},
+    "empirical.policy": {"empirical.policy"},
+    "empirical.benchmark": {"theory", "empirical.policy", "empirical.benchmark"},
+    "empirical.model": {"theory", "empirical.policy", "empirical.benchmark", "empirical.model"},
+    "empirical.audit": {"theory", "empirical.policy", "empirical.benchmark", "empirical.model", "empirical.audit"},
     "empirical.verify": {"theory"},
-    "empirical.pipeline": {"theory", "empirical.benchmark", "empirical.model", "empirical.audit", "empirical.pipeline"},
-    "empirical.cli": {"theory", "empirical.benchmark", "empirical.model", "empirical.audit", "empirical.pipeline",
-                      "empirical.verify", "empirical.cli"},
+    "empirical.pipeline": {"theory", "empirical.policy", "empirical.benchmark", "empirical.model", "empirical.audit",
+                           "empirical.pipeline"},
+    "empirical.cli": {"theory", "empirical.policy", "empirical.benchmark", "empirical.model", "empirical.audit",
+                      "empirical.pipeline", "empirical.verify", "empirical.cli"},
     "empirical.__main__": {"empirical.cli"},
 }
 #: packages slow to import or optional: imported where used, so `import theory` and the CLI start fast
 HEAVY = {"torch", "transformers", "peft", "bitsandbytes", "accelerate", "trl", "lm_eval", "matplotlib", "sympy", "scipy",
          "openai", "httpx", "opacus", "safetensors", "gguf", "datasets", "tokenizers", "dp_accounting", "tomllib", "tomli",
-         "yaml", "aiohttp", "uvicorn", "fastapi", "tqdm", "importlib.metadata"}
+         "yaml", "aiohttp", "uvicorn", "fastapi", "tqdm", "importlib.metadata", "cedarpy"}
 
 
 def _modules():

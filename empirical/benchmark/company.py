@@ -20,6 +20,7 @@ import csv
 import gzip
 import io
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 from empirical.benchmark.files import InputError, atomic_write
 from empirical.benchmark.names import FIRST_NAMES, LAST_NAMES
 from empirical.benchmark.resources import adult_split
+from empirical.policy.entities import employee_entity
 
 COLUMNS = ("first_name", "last_name", "age", "education", "marital-status", "occupation", "race", "gender",
            "hours-per-week", "native-country", "salary", "department", "supervisor", "role", "id")
@@ -208,3 +210,14 @@ def read_company(path: str | os.PathLike) -> Company:
     if not employees:
         raise InputError(f"{p}: no employees")
     return Company(tuple(employees))
+
+
+def company_entities(company: Company, ids: Iterable[str]) -> list[dict]:
+    """The ACCESS DENIED INC employees ``ids`` as entities. An employee's supervisor is their department's lead (a
+    lead, and a C-level officer, supervises themselves), the relation the company's ``supervisor`` column names."""
+    lead = {d: e["id"] for d, e in company.lead_of().items()}
+    out = []
+    for i in dict.fromkeys(ids):
+        e = company.by_id[i]
+        out.append(employee_entity(i, e["department"], e["role"], lead.get(e["department"])))
+    return out

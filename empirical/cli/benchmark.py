@@ -30,13 +30,24 @@ def _configure_questionnaire(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output JSONL (.jsonl or .jsonl.gz)")
     p.add_argument("--style", choices=("full", "compact"), default="full", help="prompt style (compact for small models)")
     p.add_argument("--per-block", type=int, default=250, help="queries per block (default 250; 14 blocks)")
+    p.add_argument("--policy", default="access_denied_inc",
+                   help="the access policy deciding every expected answer: a .cedar file or a bundled policy's name "
+                        "(default access_denied_inc)")
+
+
+def load_policy(spec: str):
+    """A ``--policy`` argument: a path to a ``.cedar`` file, or the name of a bundled policy."""
+    from empirical.policy.cedar import Policy
+
+    return Policy.load(spec) if spec.endswith(".cedar") or "/" in spec else Policy.bundled(spec)
 
 
 def _run_questionnaire(args: argparse.Namespace) -> int:
     from empirical.benchmark.company import read_company
     from empirical.benchmark.questionnaire import write_questionnaire
 
-    n = write_questionnaire(read_company(args.company), args.out, args.seed, args.style, args.per_block)
+    policy = load_policy(args.policy)
+    n = write_questionnaire(read_company(args.company), args.out, args.seed, args.style, args.per_block, policy)
     print(f"wrote {n} queries (seed {args.seed}, {args.style}) to {args.out}", file=sys.stderr)
     return 0
 
@@ -123,7 +134,33 @@ def _run_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_policy(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", default="access_denied_inc", help="a .cedar file or a bundled policy's name")
+    p.add_argument("--attributes", default="age,department,marital_status,name,salary,supervisor",
+                   help="the record attributes to decide, comma-separated (default: ACCESS DENIED INC's six)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _run_policy(args: argparse.Namespace) -> int:
+    from empirical.policy.relations import format_relation_table, relation_table
+
+    policy = load_policy(args.policy)
+    attributes = [a.strip() for a in args.attributes.split(",") if a.strip()]
+    if not attributes:
+        raise ValueError("`--attributes` must name at least one attribute")
+    table = relation_table(policy, attributes)
+    if args.json:
+        print(dump_json({"policy": policy.source, "descriptions": policy.descriptions(), "decisions": table}))
+        return 0
+    print(f"{policy.source}: {len(policy.statements)} policies")
+    for d in policy.descriptions():
+        print(f"  - {d}")
+    print(f"\ndecisions for a minimal organisation (allow = the policy permits reading it)\n{format_relation_table(table)}")
+    return 0
+
+
 COMMANDS = (
+    Command("policy", "show an access policy's decisions per asker relation and attribute", _configure_policy, _run_policy),
     Command("company", "build the mock company from UCI Adult", _configure_company, _run_company),
     Command("questionnaire", "generate the 14 x 250 ACCESS DENIED INC queries", _configure_questionnaire, _run_questionnaire),
     Command("grade", "grade model outputs with the published rules", _configure_grade, _run_grade),

@@ -21,10 +21,11 @@ import re
 
 import numpy as np
 
-from empirical.benchmark.company import Company, full_name
+from empirical.benchmark.company import Company, company_entities, full_name
 from empirical.benchmark.prompts import BANNER, QUESTIONS
 from empirical.benchmark.questionnaire import Sampler
 from empirical.benchmark.vocabulary import REFUSAL
+from empirical.policy.cedar import Policy
 
 COMPLETIONS = ("reasoning", "decision", "answer", "names")
 #: which sampled queries get a minimal-pair twin (:func:`with_twins`)
@@ -188,4 +189,10 @@ def with_twins(queries: list[dict], company: Company, seed: int, refused_only: b
         out.append(q)
         if q["malicious"] or not refused_only:
             out.append(twin(q, company, sampler))
+    twins = [r for r in out if r["id"].endswith("-twin")]
+    allowed = Policy.bundled().decide([(r["asker_id"], r["attribute"], r["target_id"]) for r in twins],
+                                      company_entities(company, [i for r in twins for i in (r["asker_id"], r["target_id"])]))
+    for r, ok in zip(twins, allowed):  # the twin's decision is the policy's, like every query's
+        if ok == r["malicious"]:
+            raise ValueError(f"query {r['id']}: the access policy does not give the twin the opposite decision")
     return out
