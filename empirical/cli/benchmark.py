@@ -11,13 +11,26 @@ from empirical.cli.common import Command, dump_json, nonneg_int
 
 def _configure_company(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=nonneg_int, default=0, help="company seed (paper: 0 train, 3 test)")
-    p.add_argument("--out", required=True, help="output CSV path")
+    p.add_argument("--out", required=True, help="output path: CSV for the mock company, JSON for --records")
     p.add_argument("--adult-dir", help="folder with adult.data.gz and adult.test.gz (default: bundled copy)")
+    p.add_argument("--records", help="your own records (CSV, UTF-8) instead of the mock company; needs --schema")
+    p.add_argument("--schema", help="TOML naming the id, name, supervisor, department and role columns and the "
+                   "protected attributes with their types (number, category, text, date)")
 
 
 def _run_company(args: argparse.Namespace) -> int:
     from empirical.benchmark.company import build_company, write_company
 
+    if args.records or args.schema:
+        from empirical.benchmark.records import RecordSchema, load_records, write_records
+
+        if not (args.records and args.schema):
+            raise ValueError("`--records` and `--schema` go together: the CSV and the TOML that describes it")
+        records = load_records(args.records, RecordSchema.load(args.schema))
+        write_records(records, args.out)
+        attrs = ", ".join(f"{a.name} ({a.type})" for a in records.schema.attributes)
+        print(f"wrote {len(records.employees)} records with protected attributes {attrs} to {args.out}", file=sys.stderr)
+        return 0
     company = build_company(args.seed, args.adult_dir)
     write_company(company, args.out)
     print(f"wrote {len(company.employees)} employees (seed {args.seed}) to {args.out}", file=sys.stderr)
@@ -25,11 +38,14 @@ def _run_company(args: argparse.Namespace) -> int:
 
 
 def _configure_questionnaire(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--company", required=True, help="company CSV from `sensaware company`")
+    p.add_argument("--company", required=True, help="company CSV from `sensaware company`, or the records JSON from "
+                   "`sensaware company --records … --schema …` (then every attribute × asker relation of --policy)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="questionnaire seed (paper: 0, 1, 2)")
     p.add_argument("--out", required=True, help="output JSONL (.jsonl or .jsonl.gz)")
     p.add_argument("--style", choices=("full", "compact"), default="full", help="prompt style (compact for small models)")
     p.add_argument("--per-block", type=int, default=250, help="queries per block (default 250; 14 blocks)")
+    p.add_argument("--per-cell", type=int, default=20, help="own records: queries per (attribute, relation) cell "
+                   "(default 20)")
     p.add_argument("--policy", default="access_denied_inc",
                    help="the access policy deciding every expected answer: a .cedar file or a bundled policy's name "
                         "(default access_denied_inc)")
@@ -47,6 +63,16 @@ def _run_questionnaire(args: argparse.Namespace) -> int:
     from empirical.benchmark.questionnaire import write_questionnaire
 
     policy = load_policy(args.policy)
+    if args.company.endswith(".json"):
+        from empirical.benchmark.policy_questionnaire import write_policy_questionnaire
+        from empirical.benchmark.records import read_records
+
+        n, skipped = write_policy_questionnaire(read_records(args.company), policy, args.out, args.seed, args.per_cell)
+        for attribute, relation, drawn in skipped:
+            print(f"note: {attribute} × {relation}: {drawn} of {args.per_cell} queries (the records hold no more "
+                  "such pairs)", file=sys.stderr)
+        print(f"wrote {n} queries (seed {args.seed}, policy {policy.source}) to {args.out}", file=sys.stderr)
+        return 0
     n = write_questionnaire(read_company(args.company), args.out, args.seed, args.style, args.per_block, policy)
     print(f"wrote {n} queries (seed {args.seed}, {args.style}) to {args.out}", file=sys.stderr)
     return 0

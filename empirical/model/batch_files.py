@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from empirical.benchmark.files import InputError, atomic_write, read_jsonl, write_jsonl
-from empirical.model.generate import ROW_FIELDS
+from empirical.model.generate import row_fields
 from empirical.model.served import parse_completion, redact
 
 ENDPOINT = "/v1/chat/completions"
@@ -102,7 +102,7 @@ def import_batch(output_paths: list[str | os.PathLike], queries: list[dict], out
             missing.append(cid)
         elif error:
             failed.append(cid)
-        rows.append({**{k: q.get(k) for k in ROW_FIELDS}, "model": name, "output": output,
+        rows.append({**row_fields(q), "model": name, "output": output,
                      "usage": usage, "error": error})
     write_jsonl(out_path, rows)
     return {"out": str(Path(out_path)), "queries": len(queries), "answered": len(queries) - len(failed) - len(missing),

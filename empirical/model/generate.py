@@ -22,6 +22,13 @@ from empirical.model.loading import LoadedModel
 
 #: query fields copied into every answer row (what grading and scoring need, and the query's identity)
 ROW_FIELDS = ("id", "position", "block", "attribute", "malicious", "perspective", "truth", "expected")
+#: copied only where the query has them: how to match the value (a questionnaire over a user's own records)
+TYPED_FIELDS = ("value_type", "unit")
+
+
+def row_fields(q: dict) -> dict:
+    """The query's fields an answer row carries: :data:`ROW_FIELDS`, and :data:`TYPED_FIELDS` where present."""
+    return {**{k: q.get(k) for k in ROW_FIELDS}, **{k: q[k] for k in TYPED_FIELDS if k in q}}
 
 #: new tokens for one benchmark answer: "Allowed. {{<the longest name>}}" and the end-of-turn token are 18 tokens;
 #: the longer reply forms need more (the reasoning line 35, the names form 44: pass max_new_tokens)
@@ -134,7 +141,7 @@ def generate_answers(lm: LoadedModel, queries: list[dict], out_path: str | os.Pa
                 batch = todo[i:i + batch_size]
                 answers = generate_batch(lm, [q["messages"] for q in batch], max_new_tokens)
                 for q, ans in zip(batch, answers):
-                    row = {**{k: q.get(k) for k in ROW_FIELDS}, "model": lm.name, "output": ans}
+                    row = {**row_fields(q), "model": lm.name, "output": ans}
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from empirical.benchmark.files import read_jsonl, write_jsonl
-from empirical.model.generate import ROW_FIELDS, done_ids
+from empirical.model.generate import done_ids, row_fields
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -473,7 +473,7 @@ def generate_served(sm: ServedModel, queries: list[dict], out_path: str | os.Pat
                                                               disable=not progress) as bar:
                 def on_done(i: int, o: Outcome) -> None:
                     q = todo[i]
-                    row = {**{k: q.get(k) for k in ROW_FIELDS}, "model": sm.name, "output": o.output, "usage": o.usage,
+                    row = {**row_fields(q), "model": sm.name, "output": o.output, "usage": o.usage,
                            "error": o.error}
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                     fh.flush()

@@ -82,9 +82,10 @@ def relation_table(policy: Policy, attributes: Iterable[str]) -> dict[str, dict[
 def format_relation_table(table: dict[str, dict[str, bool]]) -> str:
     """A plain-text table: one row per relation, one column per attribute, ``allow`` or ``-``."""
     attributes = list(next(iter(table.values())))
-    width = max(len(r) for r in table) + 2
-    head = f"{'asker relation':<{width}}" + "".join(f"{a:>16}" for a in attributes)
+    width = max(len(r) for r in [*table, "asker relation"]) + 2
+    cols = [max(8, len(a) + 2) for a in attributes]
+    head = f"{'asker relation':<{width}}" + "".join(f"{a:>{w}}" for a, w in zip(attributes, cols))
     lines = [head, "-" * len(head)]
     for r, row in table.items():
-        lines.append(f"{r:<{width}}" + "".join(f"{'allow' if row[a] else '-':>16}" for a in attributes))
+        lines.append(f"{r:<{width}}" + "".join(f"{'allow' if row[a] else '-':>{w}}" for a, w in zip(attributes, cols)))
     return "\n".join(lines)
