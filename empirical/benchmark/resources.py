@@ -32,6 +32,11 @@ def capability_task_dir() -> Path:
     return data_file("capability")
 
 
+def benchmark_task_dir() -> Path:
+    """The folder of the ``access_denied_inc`` lm-eval task (``lm_eval --include_path``; ``sensaware task-dir``)."""
+    return data_file("lm_eval")
+
+
 def bundled_results() -> dict:
     """``results.json`` of our cpu-demo run (the README's main command on a 2-core CPU), shipped with the package."""
     return json.loads(data_file("runs", "cpu-demo.results.json").read_text(encoding="utf-8"))

@@ -185,10 +185,23 @@ def _run_policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_task_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--capability", action="store_true", help="the bundled capability tasks' folder instead")
+
+
+def _run_task_dir(args: argparse.Namespace) -> int:
+    from empirical.benchmark.resources import benchmark_task_dir, capability_task_dir
+
+    print(capability_task_dir() if args.capability else benchmark_task_dir())
+    return 0
+
+
 COMMANDS = (
     Command("policy", "show an access policy's decisions per asker relation and attribute", _configure_policy, _run_policy),
     Command("company", "build the mock company from UCI Adult", _configure_company, _run_company),
     Command("questionnaire", "generate the 14 x 250 ACCESS DENIED INC queries", _configure_questionnaire, _run_questionnaire),
     Command("grade", "grade model outputs with the published rules", _configure_grade, _run_grade),
+    Command("task-dir", "print the folder of the access_denied_inc lm-eval task (lm_eval --include_path)",
+            _configure_task_dir, _run_task_dir),
     Command("score", "correctness, leak and refusal rates with intervals", _configure_score, _run_score),
 )
