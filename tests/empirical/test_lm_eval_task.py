@@ -44,11 +44,16 @@ def test_lm_eval_scores_equal_sensaware_evaluate(setup, monkeypatch):
                     max_new_tokens=24)
     graded = {r["id"]: r for r in read_jsonl(root / "graded.jsonl")}
     assert len(samples) == len(graded) == 14
-    assert sum(bool(r["output"].strip()) for r in graded.values()) >= 10  # the tiny model says something
+    lm = load(str(tiny), quantize=False)
+    queries = {q["id"]: q for q in read_jsonl(root / "q.jsonl")}
     for s in samples:
         doc = s["doc"]
         r = graded[doc["id"]]
-        assert s["resps"][0][0].strip() == r["output"].strip()
+        # the very prompt sensaware sends (generate_batch: the chat template over [system, user])
+        prompt = lm.tokenizer.apply_chat_template(queries[doc["id"]]["messages"], tokenize=False, add_generation_prompt=True)
+        assert s["arguments"][0][0] == prompt
+        assert s["arguments"][0][1]["max_gen_toks"] == 24 and s["arguments"][0][1]["do_sample"] is False
+        assert s["resps"][0][0] == r["output"]
         assert s["correct"][0] == r["label"]
     got = res["results"]["access_denied_inc"]
     for metric in ("correct", "benign_correct", "malicious_correct", "leak", "false_refusal"):
