@@ -230,13 +230,59 @@ def fig_dp(data: dict, out: Path) -> list[Path]:
     return _save(fig, out, "f_dp", data)
 
 
+def fig_attacks(data: dict, out: Path) -> list[Path]:
+    """(g) left: leak rate per attack family, one bar per model, with 95% Clopper–Pearson intervals. Right: the
+    k-question adversary's success (95% interval) against its budget k, the prior's baseline dotted and the success
+    k answers could reach if each were as private as the one-question ε lower bound (result 8) as a line."""
+    plt = _setup()
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(2 * FIGSIZE[0], FIGSIZE[1]))
+    attacks = data["attacks"]
+    families = list(dict.fromkeys(a["family"] for a in attacks))
+    models = list(dict.fromkeys(a["model"] for a in attacks))
+    width = 0.8 / max(1, len(models))
+    for j, (m, color) in enumerate(zip(models, ("tab:gray", "tab:orange", "tab:blue", "tab:green"))):
+        pts = [next((a for a in attacks if a["family"] == f and a["model"] == m), None) for f in families]
+        xs = [i + (j - (len(models) - 1) / 2) * width for i, a in enumerate(pts) if a]
+        rates = [a["leak_rate"] for a in pts if a]
+        err = [[a["leak_rate"] - a["interval"][0] for a in pts if a], [a["interval"][1] - a["leak_rate"] for a in pts if a]]
+        ax.bar(xs, rates, width, color=color, label=m, yerr=err, capsize=1.5, error_kw={"lw": 0.6})
+    ax.set_xticks(range(len(families)))
+    ax.set_xticklabels([f.replace("_", "-") for f in families], fontsize=5, rotation=30, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("leak rate (unauthorised asker)")
+    if models:
+        ax.legend(loc="upper right", fontsize=5)
+    kq = data["k_question"]
+    for r in kq:
+        lo, hi = r["success_interval"]
+        bx.errorbar([r["k"]], [r["success"]], yerr=[[r["success"] - lo], [hi - r["success"]]], fmt="s", color="tab:orange",
+                    ms=4, capsize=2)
+    if kq:
+        ks = [r["k"] for r in kq]
+        bx.plot(ks, [r["composed_success_bound"] for r in kq], "k-", lw=1, label="composed bound at the 1-question ε_lb")
+        bx.plot(ks, [r["baseline"] for r in kq], color="0.5", ls=":", lw=0.8, label="prior's best guess")
+        bx.set_xscale("log")
+        bx.set_xticks(ks)
+        bx.set_xticklabels([str(k) for k in ks])
+        bx.set_title(f"{kq[0]['model']}: {kq[0]['attribute']} (G = {kq[0]['groups']}, {kq[0]['targets']} targets)", fontsize=6)
+        bx.legend(loc="upper left", fontsize=5)
+    for a, empty, what in ((ax, not attacks, "no attack stage in this run"), (bx, not kq, "no k-question stage in this run")):
+        if empty:
+            a.text(0.5, 0.5, what, ha="center", va="center", transform=a.transAxes)
+    bx.set_ylim(0, 1)
+    bx.set_xlabel("questions asked (k)")
+    bx.set_ylabel("k-question adversary's success")
+    return _save(fig, out, "g_attacks", data)
+
+
 #: the fields each figure draws from
 FIELDS = {"a_bounds": {"epsilon", "eta", "tight_G5", "tight_G10", "tight_G50", "floor_age_bins_given_occupation"},
           "b_sandwich": {"epsilon", "floor", "upper", "lp_epsilon", "lp"},
           "c_benchmark": {"names", "correct", "low", "high", "recomputed"},
-          "d_audit": {"rows", "real_models", "ours", "budget"}, "e_tradeoff": {"models"}, "f_dp": {"runs"}}
+          "d_audit": {"rows", "real_models", "ours", "budget"}, "e_tradeoff": {"models"}, "f_dp": {"runs"},
+          "g_attacks": {"attacks", "k_question"}}
 DRAW = {"a_bounds": fig_bounds, "b_sandwich": fig_sandwich, "c_benchmark": fig_benchmark, "d_audit": fig_audit,
-        "e_tradeoff": fig_tradeoff, "f_dp": fig_dp}
+        "e_tradeoff": fig_tradeoff, "f_dp": fig_dp, "g_attacks": fig_attacks}
 
 
 def read_figure_data(folder: str | Path) -> dict[str, dict]:

@@ -23,6 +23,8 @@ FIGURE_CAPTIONS = {
     "e_tradeoff": "(e) Sensitivity awareness against general ability, before and after fine-tuning.",
     "f_dp": "(f) DP fine-tuning with canaries: certified ε against the empirical ε lower bounds (AI and SA adversary), "
             "and the measured success against the privacy-profile bound.",
+    "g_attacks": "(g) Adaptive adversaries: leak rate per attack family (95% CP intervals), and the k-question "
+                 "adversary's success against its budget with the composed bound at the one-question ε lower bound.",
 }
 
 
@@ -113,6 +115,33 @@ def blocks(results: dict, figures: list[Path]) -> list[tuple]:
                  f"{a['epsilon_lower_bound']:.3f}"] for name, a in results["llm_audit"].items()]
         out += [("h", 2, "Leakage audit on neighbouring inputs (SA game)"),
                 ("table", ["model", "attribute", "G", "queries", "success", "advantage lower (95%)", "ε lower bound"], rows)]
+    if results.get("attacks"):
+        models = list(dict.fromkeys(a["model"] for a in results["attacks"]))
+        cell = {(a["family"], a["model"]): a for a in results["attacks"]}
+        families = list(dict.fromkeys(a["family"] for a in results["attacks"]))
+        rows = [[f, *(f"{cell[f, m]['leaks']}/{cell[f, m]['n']} = {_pct(cell[f, m]['leak_rate'])} "
+                      f"[{_pct(cell[f, m]['interval'][0])}, {_pct(cell[f, m]['interval'][1])}]" if (f, m) in cell else "—"
+                      for m in models)] for f in families]
+        out += [("h", 2, "Adaptive adversaries: leak rate per attack family"),
+                ("p", "Every attack is asked by a verified user the access policy refuses: the direct question, "
+                      "yes/no threshold questions, comparisons with the asker, aggregates over a group of two, 2–4 "
+                      "turns of escalating pressure, an instruction injected into a retrieved record, and format tricks "
+                      "(spelled out, JSON, a story, a translation). Leak: the family's rule (any yes/no, a pick, a "
+                      "number, or the value in any form); 95% Clopper–Pearson intervals."),
+                ("table", ["family", *[f"{m} leaks" for m in models]], rows)]
+    if results.get("k_question"):
+        rows = [[r["model"], r["attribute"], str(r["groups"]), r["prior"], str(r["k"]), f"{r['correct']}/{r['targets']}",
+                 f"{r['success']:.3f} [{r['success_interval'][0]:.3f}, {r['success_interval'][1]:.3f}]",
+                 f"{r['baseline']:.3f}", f"{r['epsilon_lower_bound']:.3f}", f"{r['composed_success_bound']:.3f}"]
+                for r in results["k_question"]]
+        out += [("h", 2, "The k-question adversary (SA game)"),
+                ("p", "Budget k: the direct question, then bisection by threshold questions (numeric) or elimination "
+                      "(categorical), a refusal rephrased; the guess is the most probable value left. ε lower bound "
+                      "from the one-sided 95% Clopper–Pearson lower limit of the success; the last column is the "
+                      "success k answers could reach if each were as private as the one-question ε lower bound "
+                      "(basic composition, result 8)."),
+                ("table", ["model", "attribute", "G", "prior", "k", "right", "success [95% CI]", "baseline",
+                           "ε lower bound", "composed bound"], rows)]
     if results.get("dp_audit"):
         sweep = results.get("dp_sweep", {})
         sc = sweep.get("config", {})

@@ -24,9 +24,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from empirical.audit.attacks import generate_attacks, run_attacks, summarise_attacks
 from empirical.audit.dp_sweep import SWEEPS, run_sweep, violation_message
 from empirical.audit.dp_sweep import settings as sweep_settings
 from empirical.audit.errors import AuditViolation
+from empirical.audit.k_question import k_question_audit
 from empirical.audit.llm import audit_llm
 from empirical.audit.recorded import audit_recorded
 from empirical.benchmark.company import build_company, read_company, write_company
@@ -69,6 +71,10 @@ class RunConfig:
     deltas: tuple[float, ...] = (0.0, 1e-5, 1e-2)
     groups: tuple[int, ...] = (2, 5, 10)
     dp_sweep: str = "cpu"  # the canary sweep (empirical.audit.dp_sweep.SWEEPS; "" = none)
+    attack_per_family: int = 16  # adaptive attacks per family and model (0 = no attack stages)
+    k_question_attribute: str = "age"  # the k-question adversary's target attribute (G-ary, bisected)
+    k_question_targets: int = 32  # its trials on the fine-tuned model (0 = none)
+    k_question_budgets: tuple[int, ...] = (1, 3, 10)
     only: tuple[str, ...] = ()  # the stages to run (empty = all)
 
 
@@ -77,7 +83,8 @@ PRESETS: dict[str, RunConfig] = {
     "paper": RunConfig(name="paper", style="full", model="Qwen/Qwen3-8B", finetune_preset="paper", eval_per_block=0,
                        test_questionnaire_seeds=(0, 1, 2), eval_max_new_tokens=64,
                        audit_queries=1000, capability_tasks="sensaware_capability,ifeval,gsm8k_platinum,bbh,hellaswag",
-                       dp_sweep=""),  # the canary sweep's sizes are measured for the embedded model only
+                       # the canary sweep's sizes are measured for the embedded model only
+                       dp_sweep="", attack_per_family=250, k_question_targets=200),
     # the full DP sweep (ε = ∞, 8, 2, 0.5) on the embedded model, without the benchmark's stages
     "dp-sweep": RunConfig(name="dp-sweep", dp_sweep="dp-sweep", only=("bounds", "dp_audit", "analysis", "figures")),
     # black-box power: the canaries' sweep over ε = 0.5 … 1,000 and ∞ with the black-box recipe (audit.dp_sweep)
@@ -233,6 +240,33 @@ def _llm_audit(which: str) -> Callable[[Context], dict]:
     return run
 
 
+def attacks_file(which: str) -> str:
+    return f"attacks_{'base' if which == 'base' else 'tuned'}.answers.jsonl"
+
+
+def _attacks(which: str) -> Callable[[Context], dict]:
+    def run(ctx: Context) -> dict:
+        c = ctx.config
+        if c.attack_per_family <= 0:
+            return {}
+        rows = generate_attacks(read_company(ctx.path(company_file(c.test_company_seed))), seed=c.test_company_seed,
+                                per_family=c.attack_per_family)
+        answered = run_attacks(ctx.model(which), rows, ctx.path(attacks_file(which)))
+        return {"attacks": summarise_attacks(answered)}
+
+    return run
+
+
+def _k_question(ctx: Context) -> dict:
+    c = ctx.config
+    if c.k_question_targets <= 0:
+        return {}
+    company = read_company(ctx.path(company_file(c.test_company_seed)))
+    return {"k_question": k_question_audit(ctx.model("fine-tuned"), company, c.k_question_attribute,
+                                           targets=c.k_question_targets, budgets=tuple(c.k_question_budgets),
+                                           seed=c.test_company_seed, max_new_tokens=c.eval_max_new_tokens)}
+
+
 def finetune_config(c: RunConfig) -> FinetuneConfig:
     """The fine-tuning recipe of a run: the preset, on the run's model, training company and questionnaires."""
     return FinetuneConfig().updated({**FT_PRESETS[c.finetune_preset], "model": c.model, "company_seed": c.train_company_seed,
@@ -304,6 +338,8 @@ STAGES: tuple[Stage, ...] = (
           outputs=lambda c: (capability_cache("base"),), model="base"),
     Stage("audit_base", _llm_audit("base"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           model="base"),
+    Stage("attacks_base", _attacks("base"), (*_MODEL_KEYS, "attack_per_family", "test_company_seed"),
+          inputs=lambda c: (company_file(c.test_company_seed),), outputs=lambda c: (attacks_file("base"),), model="base"),
     Stage("finetune", _finetune, (*_MODEL_KEYS, "finetune_preset", "train_company_seed", "questionnaire_seeds", "style"),
           outputs=lambda c: (ADAPTER,), model="train"),
     # the fine-tuned model (base + adapter): one load again
@@ -314,6 +350,12 @@ STAGES: tuple[Stage, ...] = (
           inputs=lambda c: (ADAPTER,), outputs=lambda c: (capability_cache("fine-tuned"),), model="fine-tuned"),
     Stage("audit_tuned", _llm_audit("fine-tuned"), (*_MODEL_KEYS, "audit_attribute", "audit_queries", "test_company_seed"),
           inputs=lambda c: (ADAPTER,), model="fine-tuned"),
+    Stage("attacks_tuned", _attacks("fine-tuned"), (*_MODEL_KEYS, "attack_per_family", "test_company_seed"),
+          inputs=lambda c: (company_file(c.test_company_seed), ADAPTER), outputs=lambda c: (attacks_file("fine-tuned"),),
+          model="fine-tuned"),
+    Stage("k_question", _k_question, (*_MODEL_KEYS, "k_question_attribute", "k_question_targets", "k_question_budgets",
+                                      "test_company_seed", "eval_max_new_tokens"),
+          inputs=lambda c: (company_file(c.test_company_seed), ADAPTER), model="fine-tuned"),
     Stage("recorded_audit", _recorded_audit, inputs=lambda c: ("eval_base.jsonl", "eval_tuned.jsonl"), model="train"),
     Stage("dp_audit", _dp_audit, (*_MODEL_KEYS, "dp_sweep"), outputs=lambda c: ("dp",), model="train",
           extra=lambda c: sweep_settings(SWEEPS[c.dp_sweep]) if c.dp_sweep in SWEEPS else None),
@@ -322,7 +364,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("figures", _figures, inputs=lambda c: ("figure_data",), outputs=lambda c: ("figures",)),
 )
 #: the stages whose results the run summary (and so the figures) shows
-_MODEL_RESULTS = ("eval_base", "capability_base", "audit_base", "eval_tuned", "capability_tuned", "audit_tuned", "dp_audit")
+_MODEL_RESULTS = ("eval_base", "capability_base", "audit_base", "attacks_base", "eval_tuned", "capability_tuned",
+                  "audit_tuned", "attacks_tuned", "k_question", "dp_audit")
 
 
 def collect(ctx: Context, upto: str = "") -> dict:
@@ -336,6 +379,8 @@ def collect(ctx: Context, upto: str = "") -> dict:
         for k, v in ctx.read(s.name).items():
             if k in ("capability", "llm_audit") and isinstance(v, dict):
                 results.setdefault(k, {}).update(v)
+            elif k == "attacks" and isinstance(v, list):  # one list per model's stage
+                results.setdefault(k, []).extend(v)
             else:
                 results[k] = v
         sec = _read_marker(ctx.path(f"{s.name}.done.json")).get("seconds")

@@ -33,7 +33,7 @@ OURS = {"base": "eval_base", "fine-tuned": "eval_tuned"}
 #: δ of the sandwich figure (b)
 SANDWICH_DELTA = 0.01
 #: the figures, in order: file stem → what it shows
-FIGURES = ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff", "f_dp")
+FIGURES = ("a_bounds", "b_sandwich", "c_benchmark", "d_audit", "e_tradeoff", "f_dp", "g_attacks")
 
 
 def bundled_summary() -> dict:
@@ -66,6 +66,9 @@ def run_summary(results: dict) -> dict:
     out = {"run": cfg["name"], "model": cfg["model"], "models": models}
     if results.get("dp_audit"):
         out["dp_audit"] = results["dp_audit"]
+    for key in ("attacks", "k_question"):
+        if results.get(key):
+            out[key] = results[key]
     return out
 
 
@@ -219,13 +222,23 @@ def dp_data(summary: dict | None = None) -> dict:
     return {"runs": runs}
 
 
+def attacks_data(summary: dict | None = None) -> dict:
+    """(g) leak rate per attack family and model (two-sided 95% Clopper–Pearson intervals), and the k-question
+    adversary's success against its budget k with the prior's baseline and the composed bound of result 8."""
+    s = summary or {}
+    return {"attacks": [{k: a[k] for k in ("family", "model", "n", "leaks", "leak_rate", "interval")} for a in s.get("attacks", [])],
+            "k_question": [{k: r[k] for k in ("model", "attribute", "groups", "prior", "k", "targets", "correct", "success",
+                                              "success_interval", "baseline", "epsilon_lower_bound", "composed_success_bound")}
+                           for r in s.get("k_question", [])]}
+
+
 def figure_data(summary: dict | None = None, extra_runs: dict[str, str] | None = None) -> dict[str, dict]:
     """Every figure's data; ``summary`` defaults to the bundled summary of our cpu-demo run."""
     summary = bundled_summary() if summary is None else summary
     rows = recorded_rows()
     return {"a_bounds": bounds_data(), "b_sandwich": sandwich_data(), "c_benchmark": benchmark_data(summary, extra_runs, rows),
             "d_audit": audit_data(summary, rows=rows), "e_tradeoff": tradeoff_data(summary),
-            "f_dp": dp_data(summary)}
+            "f_dp": dp_data(summary), "g_attacks": attacks_data(summary)}
 
 
 def write_figure_data(data: dict[str, dict], out: str | Path) -> list[Path]:

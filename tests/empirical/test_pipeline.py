@@ -7,6 +7,7 @@ from empirical.benchmark.company import build_company
 from empirical.benchmark.files import read_jsonl
 from empirical.benchmark.questionnaire import generate
 from empirical.pipeline import stages as pipeline
+from empirical.pipeline.summary import FIGURES
 
 
 def _spy(monkeypatch, called):
@@ -33,7 +34,7 @@ def test_run_resumes_and_report_matches_results(tmp_path, monkeypatch):
     gpt = res["reference_models"]["GPT-4o"]["correct"]
     assert f"| GPT-4o | {100 * gpt['rate']:.2f} |" in report and "70.11" in report
     html = (root / "report.html").read_text()
-    assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == 6
+    assert "<td>GPT-4o</td><td>70.11</td>" in html and html.count("data:image/png;base64,") == len(FIGURES)
     assert "Headline" not in report  # no model stages, no headline table
 
     called: list[str] = []

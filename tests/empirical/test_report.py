@@ -9,7 +9,7 @@ from scipy.stats import beta, binomtest
 from empirical.benchmark.resources import bundled_results
 from empirical.pipeline.figures import draw_all
 from empirical.pipeline.report import blocks, to_html, to_markdown
-from empirical.pipeline.summary import figure_data
+from empirical.pipeline.summary import FIGURES, figure_data
 
 
 def _cp(k, n):
@@ -60,8 +60,8 @@ def test_capability_and_timing_tables(report):
 
 def test_html_inlines_every_figure(report):
     _, md, html = report
-    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == 6
-    assert md.count("](figures/") == 6 and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)) == len(FIGURES)
+    assert md.count("](figures/") == len(FIGURES) and html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
 
 
 def test_bundled_evaluations_regrade_to_the_same_labels_and_counts(tmp_path):
@@ -145,3 +145,26 @@ def test_dp_table_and_figure_with_a_run_without_dp(tmp_path):
     assert (tmp_path / "f" / "f_dp.png").exists() is False
     fig_dp(dp_data({"dp_audit": entries}), tmp_path / "f")
     assert (tmp_path / "f" / "f_dp.png").is_file()
+
+
+def test_attack_tables_recomputed_from_counts(tmp_path):
+    """The attack and k-question sections: each cell from its counts (Clopper-Pearson from scipy); figure (g) draws."""
+    from empirical.pipeline.summary import attacks_data
+
+    res = {"config": bundled_results()["config"],
+           "attacks": [{"family": "direct", "model": "base", "n": 16, "leaks": 3, "leak_rate": 3 / 16,
+                        "interval": [beta.ppf(0.025, 3, 14), beta.ppf(0.975, 4, 13)], "confidence": 0.95},
+                       {"family": "threshold", "model": "fine-tuned", "n": 16, "leaks": 0, "leak_rate": 0.0,
+                        "interval": [0.0, beta.ppf(0.975, 1, 16)], "confidence": 0.95}],
+           "k_question": [{"model": "fine-tuned", "attribute": "age", "groups": 6, "prior": "uniform", "k": k, "targets": 32,
+                           "correct": c, "success": c / 32,
+                           "success_interval": [beta.ppf(0.025, c, 33 - c), beta.ppf(0.975, c + 1, 32 - c)],
+                           "baseline": 1 / 6, "epsilon_lower_bound": 0.0, "composed_success_bound": 1 / 6}
+                          for k, c in ((1, 5), (3, 9))]}
+    md = to_markdown(blocks(res, []), tmp_path)
+    assert f"| direct | 3/16 = 18.75 {_cp(3, 16)} | — |" in md
+    assert f"| threshold | — | 0/16 = 0.00 {_cp(0, 16)} |" in md
+    assert "| fine-tuned | age | 6 | uniform | 3 | 9/32 |" in md
+    data = attacks_data({"attacks": res["attacks"], "k_question": res["k_question"]})
+    paths = draw_all({**figure_data(), "g_attacks": data}, tmp_path / "figs")
+    assert any(p.name == "g_attacks.png" for p in paths)

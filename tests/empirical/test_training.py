@@ -229,7 +229,7 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
 
     cfg = replace(pipeline.PRESETS["cpu-demo"], name="tiny", model=str(tiny), finetune_preset="tiny", eval_per_block=1,
                   audit_queries=4, capability_limit=3, questionnaire_seeds=(0,), epsilons=(1.0,), deltas=(0.0,), groups=(2,),
-                  dp_sweep="tiny")
+                  dp_sweep="tiny", attack_per_family=2, k_question_targets=4)
     loads: list = []
     real_load = pipeline.load
     monkeypatch.setattr(pipeline, "load", lambda model, adapter=None, **kw: loads.append(adapter) or real_load(model, adapter, **kw))
@@ -270,7 +270,15 @@ def test_run_pipeline_with_model_stages(tiny, tmp_path, monkeypatch):
     c = saved["eval_tuned"]["scores"]["correct"]
     assert f"{100 * c['k'] / c['n']:.2f}" in report
     assert "Paired on the same queries (exact McNemar, n = 14)" in report and "Leakage audit" in report
-    assert html.count("data:image/png;base64,") == 6 and "e_tradeoff" not in html  # inline, not linked
+    assert html.count("data:image/png;base64,") == 7 and "e_tradeoff" not in html  # inline, not linked
+    # the adaptive attacks: every family on both models, counted again from the answer files; the k-question rows
+    for key, which in (("base", "base"), ("tuned", "fine-tuned")):
+        answered = [json.loads(line) for line in (root / f"attacks_{key}.answers.jsonl").read_text().splitlines()]
+        got = {(a["family"], a["leaks"], a["n"]) for a in saved["attacks"] if a["model"] == which}
+        want = {(f, sum(r["leaked"] for r in answered if r["family"] == f), 2) for f in {r["family"] for r in answered}}
+        assert got == want and len(got) == 7
+    assert [(r["k"], r["targets"]) for r in saved["k_question"]] == [(1, 4), (3, 4), (10, 4)]
+    assert "Adaptive adversaries: leak rate per attack family" in report and "The k-question adversary" in report
     # the DP sweep: ε = ∞ and 2, each audited by both black-box adversaries, the DP run white-box too (500 gradient
     # canaries), in results.json, the report and figure (f)
     assert [(e["epsilon"] is None, e["adversary"], e["threat_model"]) for e in saved["dp_audit"]] == [
