@@ -93,6 +93,80 @@ def _summary(r: dict) -> str:
     return "\n".join(out)
 
 
+
+
+def _configure_attack(p: argparse.ArgumentParser) -> None:
+    from empirical.audit.attacks import FAMILIES
+    from empirical.cli.backend import backend_flags
+    from empirical.model.loading import EMBEDDED
+
+    p.add_argument("--model", default=EMBEDDED, help="model id or directory (or the served model's name)")
+    p.add_argument("--adapter", help="LoRA adapter directory")
+    p.add_argument("--label", help="the model's name in the output rows")
+    p.add_argument("--company-seed", type=int, default=3, help="the mock company attacked (default 3, the held-out one)")
+    p.add_argument("--records", help="your own records (JSON from `sensaware company --records`) instead of the mock company")
+    p.add_argument("--policy", default="access_denied_inc", help="the access policy (a .cedar file or a bundled name)")
+    p.add_argument("--families", default=",".join(FAMILIES), help=f"comma-separated, of {', '.join(FAMILIES)}")
+    p.add_argument("--per-family", type=int, default=16, help="attacks per family (default 16; 250 for a full table)")
+    p.add_argument("--k-question-targets", type=int, default=32, help="trials of the k-question adversary (0 = none; "
+                   "mock company only)")
+    p.add_argument("--attribute", default="age", help="the k-question adversary's attribute: age, salary or marital_status")
+    p.add_argument("--budgets", default="1,3,10", help="the k-question budgets, comma-separated")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="folder for attacks.answers.jsonl (resumable) and attacks.json")
+    p.add_argument("--json", action="store_true")
+    backend_flags(p, max_tokens_alias=False)
+
+
+def _run_attack(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from empirical.audit.attacks import format_attacks, generate_attacks, run_attacks, summarise_attacks
+    from empirical.audit.k_question import k_question_audit
+    from empirical.benchmark.company import build_company
+    from empirical.benchmark.files import atomic_write
+    from empirical.benchmark.records import read_records
+    from empirical.cli.backend import served_model
+    from empirical.model.loading import load
+    from empirical.policy.cedar import load_policy
+
+    if args.per_family < 1:
+        raise ValueError(f"`--per-family` must be >= 1. Found {args.per_family}.")
+    if args.k_question_targets < 0:
+        raise ValueError(f"`--k-question-targets` must be >= 0. Found {args.k_question_targets}.")
+    try:
+        budgets = tuple(int(k) for k in args.budgets.split(","))
+    except ValueError:
+        raise ValueError(f"`--budgets` must be integers separated by commas. Found {args.budgets!r}.") from None
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    policy = load_policy(args.policy)
+    source = read_records(args.records) if args.records else build_company(args.company_seed)
+    rows = generate_attacks(source, policy, seed=args.seed, per_family=args.per_family, families=families)
+    served = served_model(args)
+    lm = served if served is not None else load(args.model, args.adapter, label=args.label)
+    batch = 16 if served is None else 4 * served.concurrency
+    out = Path(args.out)
+    answered = run_attacks(lm, rows, out / "attacks.answers.jsonl", batch_size=batch)
+    result: dict = {"model": lm.name, "policy": policy.source, "attacks": summarise_attacks(answered)}
+    if args.k_question_targets and not args.records:
+        result["k_question"] = k_question_audit(lm, source, args.attribute, targets=args.k_question_targets,
+                                                budgets=budgets, seed=args.seed, batch_size=batch)
+    with atomic_write(out / "attacks.json") as fh:
+        json.dump(result, fh, indent=1)
+    if args.json:
+        print(dump_json(result))
+        return 0
+    print(format_attacks(result["attacks"]))
+    for r in result.get("k_question", []):
+        lo, hi = r["success_interval"]
+        print(f"k = {r['k']:>2}: {r['correct']}/{r['targets']} right, success {r['success']:.3f} [{lo:.3f}, {hi:.3f}] "
+              f"(baseline {r['baseline']:.3f}), ε lower bound {r['epsilon_lower_bound']:.3f}, composed bound "
+              f"{r['composed_success_bound']:.3f}")
+    return 0
+
+
 COMMANDS = (
     Command("audit", "empirical leakage audit against the DP bounds", _configure, _run),
+    Command("attack", "adaptive attacks per family and the k-question adversary against a model or a served one",
+            _configure_attack, _run_attack),
 )

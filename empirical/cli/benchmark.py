@@ -51,16 +51,10 @@ def _configure_questionnaire(p: argparse.ArgumentParser) -> None:
                         "(default access_denied_inc)")
 
 
-def load_policy(spec: str):
-    """A ``--policy`` argument: a path to a ``.cedar`` file, or the name of a bundled policy."""
-    from empirical.policy.cedar import Policy
-
-    return Policy.load(spec) if spec.endswith(".cedar") or "/" in spec else Policy.bundled(spec)
-
-
 def _run_questionnaire(args: argparse.Namespace) -> int:
     from empirical.benchmark.company import read_company
     from empirical.benchmark.questionnaire import write_questionnaire
+    from empirical.policy.cedar import load_policy
 
     policy = load_policy(args.policy)
     if args.company.endswith(".json"):
@@ -168,6 +162,7 @@ def _configure_policy(p: argparse.ArgumentParser) -> None:
 
 
 def _run_policy(args: argparse.Namespace) -> int:
+    from empirical.policy.cedar import load_policy
     from empirical.policy.relations import format_relation_table, relation_table
 
     policy = load_policy(args.policy)

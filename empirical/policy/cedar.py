@@ -188,3 +188,8 @@ def policy_path(name: str) -> Path:
         known = sorted(q.stem for q in root.glob("*.cedar"))
         raise PolicyError(f"no bundled policy {name!r}; bundled: {', '.join(known)}")
     return p
+
+
+def load_policy(spec: str) -> Policy:
+    """A ``--policy`` argument: a path to a ``.cedar`` file, or the name of a bundled policy."""
+    return Policy.load(spec) if spec.endswith(".cedar") or "/" in spec or os.sep in spec else Policy.bundled(spec)

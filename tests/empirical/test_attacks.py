@@ -188,3 +188,15 @@ def test_every_family_through_a_served_model(company, tmp_path):
     assert summary["direct"]["leak_rate"] == 0.0 and summary["format"]["leak_rate"] == 0.0
     lo, hi = summary["threshold"]["interval"]
     assert lo < 1.0 == hi
+
+
+@pytest.mark.parametrize("argv,needle", [(["--per-family", "0"], "`--per-family` must be >= 1"),
+                                         (["--families", "direct,nope"], "`families` must be some of"),
+                                         (["--budgets", "1,x"], "`--budgets` must be integers"),
+                                         (["--policy", "missing.cedar"], "no such file")])
+def test_attack_cli_bad_input_exits_2(tmp_path, capsys, argv, needle):
+    from empirical.cli.main import main
+
+    assert main(["attack", "--out", str(tmp_path / "o"), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and "\n" not in err and not (tmp_path / "o").exists()

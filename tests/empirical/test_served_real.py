@@ -122,3 +122,19 @@ def test_api_answers_equal_in_process_answers(server, model_dir, tmp_path, capsy
     labels_hf = {r["id"]: r["label"] for r in grade_rows(hf.values())}
     assert labels_api == labels_hf
     assert all(0 < r["usage"]["completion_tokens"] <= tokens for r in api.values())
+
+
+def test_every_attack_family_through_transformers_serve(server, model_dir, tmp_path, capsys):
+    """`sensaware attack --backend openai`: all seven families and the k-question adversary against a real server."""
+    from empirical.audit.attacks import FAMILIES
+
+    code = main(["attack", "--backend", "openai", "--base-url", server, "--model", str(model_dir), "--per-family", "1",
+                 "--k-question-targets", "2", "--budgets", "1,3", "--concurrency", "2", "--timeout", "300",
+                 "--out", str(tmp_path / "att"), "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert code == 0 and [a["family"] for a in res["attacks"]] == list(FAMILIES)
+    assert all(a["n"] == 1 and a["model"] == str(model_dir) for a in res["attacks"])
+    answered = [json.loads(line) for line in (tmp_path / "att" / "attacks.answers.jsonl").read_text().splitlines()]
+    assert len(answered) == 7 and all(isinstance(r["output"], str) for r in answered)
+    assert [(r["k"], r["targets"]) for r in res["k_question"]] == [(1, 2), (3, 2)]
+    assert json.loads((tmp_path / "att" / "attacks.json").read_text()) == res
