@@ -1,5 +1,5 @@
 """The benchmark as an lm-evaluation-harness task: lm-eval, run on the tiny model through the bundled YAML, sends the
-same prompts and gets the same answers and labels as `sensaware evaluate` on the same queries."""
+same prompts and gets the same answers, labels and rates as `sensaware evaluate` on the same queries."""
 
 import json
 
@@ -22,7 +22,20 @@ def setup(tmp_path_factory):
     queries = select(list(generate(build_company(3), 0, "compact")), 1)
     write_jsonl(root / "q.jsonl", queries)
     corpus = [m["content"] for q in queries for m in q["messages"]] + [q["expected"] for q in queries]
-    return root, build_tiny_model(root / "tiny", corpus * 4, vocab_size=600)
+    path = build_tiny_model(root / "tiny", corpus * 4, vocab_size=600)
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    # larger random weights than the default init (which answers every prompt with newlines), so the greedy answer
+    # depends on the prompt and the comparison has something to compare (as in test_served_real.py)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    model.save_pretrained(path)
+    return root, path
 
 
 def test_lm_eval_scores_equal_sensaware_evaluate(setup, monkeypatch):
@@ -44,6 +57,7 @@ def test_lm_eval_scores_equal_sensaware_evaluate(setup, monkeypatch):
                     max_new_tokens=24)
     graded = {r["id"]: r for r in read_jsonl(root / "graded.jsonl")}
     assert len(samples) == len(graded) == 14
+    assert len({r["output"] for r in graded.values()}) >= 8  # the answers depend on the prompt
     lm = load(str(tiny), quantize=False)
     queries = {q["id"]: q for q in read_jsonl(root / "q.jsonl")}
     for s in samples:
