@@ -213,11 +213,14 @@ def read_company(path: str | os.PathLike) -> Company:
 
 
 def company_entities(company: Company, ids: Iterable[str]) -> list[dict]:
-    """The ACCESS DENIED INC employees ``ids`` as entities. An employee's supervisor is their department's lead (a
-    lead, and a C-level officer, supervises themselves), the relation the company's ``supervisor`` column names."""
+    """The ACCESS DENIED INC employees ``ids`` and their supervisors as entities. An employee's supervisor is their
+    department's lead (a lead, and a C-level officer, supervises themselves), the relation the company's
+    ``supervisor`` column names."""
     lead = {d: e["id"] for d, e in company.lead_of().items()}
+    want = list(dict.fromkeys(ids))
+    want += [s for s in dict.fromkeys(lead.get(company.by_id[i]["department"]) for i in want) if s and s not in want]
     out = []
-    for i in dict.fromkeys(ids):
+    for i in want:  # the supervisors too, so a policy may read resource.supervisor.department
         e = company.by_id[i]
         out.append(employee_entity(i, e["department"], e["role"], lead.get(e["department"])))
     return out

@@ -34,11 +34,13 @@ from functools import cached_property
 from pathlib import Path
 
 from empirical.benchmark.files import InputError, atomic_write
+from empirical.benchmark.typed import dates, number
 from empirical.policy.entities import employee_entity
 
 TYPES = ("number", "category", "text", "date")
 FORMAT = "sensaware-records/1"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+LINE = "\0line"  # the file line a row ends on (csv's line_num), kept beside its fields
 #: what a policy may read from an Employee entity
 ENTITY_ATTRIBUTES = ("department", "role", "supervisor")
 
@@ -77,6 +79,9 @@ class RecordSchema:
         rec = data.get("records")
         if not isinstance(rec, dict):
             raise InputError(f"{source}: needs a [records] table (id, name; optional supervisor, department, role)")
+        extra = set(data) - {"records", "attributes"}
+        if extra:
+            raise InputError(f"{source}: unknown table(s) {sorted(extra)}; a schema has [records] and [attributes.<name>]")
         unknown = set(rec) - {"id", "name", "supervisor", "supervisor_by", "department", "role"}
         if unknown:
             raise InputError(f"{source}: [records] has unknown keys {sorted(unknown)}; allowed: id, name, supervisor, "
@@ -86,8 +91,8 @@ class RecordSchema:
                 raise InputError(f"{source}: [records] must name the `{key}` column")
         name = rec["name"]
         names = (name,) if isinstance(name, str) else tuple(name) if isinstance(name, list) else ()
-        if not names or not all(isinstance(n, str) and n for n in names):
-            raise InputError(f"{source}: [records] `name` must be a column or a list of columns")
+        if not names or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
+            raise InputError(f"{source}: [records] `name` must be a column or a list of distinct columns. Found {name!r}.")
         for key in ("id", "supervisor", "department", "role"):
             if key in rec and not (isinstance(rec[key], str) and rec[key]):
                 raise InputError(f"{source}: [records] `{key}` must be a column name")
@@ -114,8 +119,17 @@ class RecordSchema:
             qs = spec.get("questions", [])
             if not isinstance(qs, list) or not all(isinstance(q, str) and ("{name}" in q or "{id}" in q) for q in qs):
                 raise InputError(f"{source}: [attributes.{key}] `questions` must be a list of strings naming {{name}} or {{id}}")
-            out.append(Attribute(key, spec.get("column", key), t, spec.get("label", ""), str(spec.get("unit", "")),
-                                 tuple(qs)))
+            for q in qs:
+                try:
+                    q.format(name="N", id="I", label="L")
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise InputError(f"{source}: [attributes.{key}] question {q!r}: only {{name}}, {{id}} and {{label}} may "
+                                     f"be filled in ({type(exc).__name__}: {exc})") from None
+            for field_ in ("column", "label", "unit"):
+                if field_ in spec and not (isinstance(spec[field_], str) and (spec[field_] or field_ != "column")):
+                    raise InputError(f"{source}: [attributes.{key}] `{field_}` must be a{' non-empty' if field_ == 'column' else ''} "
+                                     f"string. Found {spec[field_]!r}.")
+            out.append(Attribute(key, spec.get("column", key), t, spec.get("label", ""), spec.get("unit", ""), tuple(qs)))
         return cls(rec["id"], names, tuple(out), rec.get("supervisor", ""), by, rec.get("department", ""),
                    rec.get("role", ""))
 
@@ -130,7 +144,7 @@ class RecordSchema:
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
+            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise InputError(f"{p}: not valid UTF-8 ({exc.reason})") from None
         except tomllib.TOMLDecodeError as exc:
@@ -173,9 +187,16 @@ class Records:
         return {e["id"]: e for e in self.employees}
 
     def entities(self, ids: Iterable[str]) -> list[dict]:
-        """The employees ``ids`` as Cedar entities (:func:`empirical.policy.entities.employee_entity`)."""
-        return [employee_entity(i, e["department"], e["role"], e["supervisor_id"])
-                for i in dict.fromkeys(ids) for e in (self.by_id[i],)]
+        """The employees ``ids`` and everyone up their supervisor chains as Cedar entities
+        (:func:`empirical.policy.entities.employee_entity`), so a policy may read ``resource.supervisor.department``."""
+        out, seen = [], set()
+        for i in ids:
+            while i is not None and i not in seen:
+                seen.add(i)
+                e = self.by_id[i]
+                out.append(employee_entity(i, e["department"], e["role"], e["supervisor_id"]))
+                i = e["supervisor_id"]
+        return out
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
@@ -185,15 +206,21 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 ({exc.reason}); save the CSV as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = list(reader.fieldnames or [])
-    if not header:
-        raise InputError(f"{path}: empty CSV (no header)")
-    rows = []
-    for i, row in enumerate(reader, 2):
-        if None in row or any(v is None for v in row.values()):
-            raise InputError(f"{path}:{i}: expected {len(header)} fields")
-        rows.append(row)
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        header = list(reader.fieldnames or [])
+        if not header:
+            raise InputError(f"{path}: empty CSV (no header)")
+        dup = sorted({h for h in header if header.count(h) > 1})
+        if dup:
+            raise InputError(f"{path}:1: duplicate column name(s) {dup}")
+        rows = []
+        for row in reader:
+            if None in row or any(v is None for v in row.values()):
+                raise InputError(f"{path}:{reader.line_num}: expected {len(header)} fields")
+            rows.append({**row, LINE: reader.line_num})
+    except csv.Error as exc:  # an unterminated quote, a field over the csv module's limit, …
+        raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
     if not rows:
         raise InputError(f"{path}: no records (only a header)")
     return header, rows
@@ -207,7 +234,8 @@ def _supervisors(path: Path, schema: RecordSchema, rows: list[dict], ids: list[s
     for i, n in zip(ids, names):
         by_name.setdefault(n, []).append(i)
     out: list[str | None] = []
-    for line, row in enumerate(rows, 2):
+    for row in rows:
+        line = row[LINE]
         ref = row[schema.supervisor].strip()
         if not ref:
             out.append(None)
@@ -242,6 +270,19 @@ def _check_cycles(path: Path, ids: list[str], sup: list[str | None]) -> None:
         done.update(chain)
 
 
+def _bad_value(v: str, a: Attribute) -> str:
+    """Why ``v`` cannot be the value of ``a`` (empty if it can): every value must be gradable as its type."""
+    if not v:
+        return "empty value (fill it in or leave the record out)"
+    if "\n" in v or "\r" in v:
+        return "a line break inside the value"
+    if a.type == "number" and number(v, a.unit) is None:
+        return f"{v!r} is not a number (digits, optionally with a sign, a decimal point, thousands separators, a currency or the unit)"
+    if a.type == "date" and not dates(v):
+        return f"{v!r} is not a date in a known format (e.g. 2019-04-20, April 20, 2019, 20.04.2019)"
+    return ""
+
+
 def load_records(path: str | os.PathLike, schema: RecordSchema) -> Records:
     """Read and validate the CSV ``path`` under ``schema``."""
     p = Path(path)
@@ -251,16 +292,24 @@ def load_records(path: str | os.PathLike, schema: RecordSchema) -> Records:
         raise InputError(f"{p}: the schema names column(s) {missing} that the CSV lacks; its columns: {header}")
     ids = [row[schema.id].strip() for row in rows]
     first: dict[str, int] = {}
-    for line, i in enumerate(ids, 2):
+    for row, i in zip(rows, ids):
+        line = row[LINE]
         if not i:
             raise InputError(f"{p}:{line}: empty id")
         if i in first:
             raise InputError(f"{p}:{line}: duplicate id {i!r} (first on line {first[i]})")
         first[i] = line
     names = [" ".join(row[c].strip() for c in schema.name if row[c].strip()) for row in rows]
-    for line, n in enumerate(names, 2):
+    for row, i, n in zip(rows, ids, names):
         if not n:
-            raise InputError(f"{p}:{line}: empty name")
+            raise InputError(f"{p}:{row[LINE]}: empty name")
+        if any(ch in i + n for ch in "\n\r"):
+            raise InputError(f"{p}:{row[LINE]}: a line break inside an id or a name (each record is one line of the prompt)")
+    for row in rows:
+        for a in schema.attributes:
+            bad = _bad_value(row[a.column].strip(), a)
+            if bad:
+                raise InputError(f"{p}:{row[LINE]}: column {a.column!r} ({a.name}, {a.type}): {bad}")
     sup = _supervisors(p, schema, rows, ids, names)
     _check_cycles(p, ids, sup)
     employees = []
@@ -290,7 +339,24 @@ def read_records(path: str | os.PathLike) -> Records:
         raise InputError(f"{p}: not a records file ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"{p}: not a records file (format {FORMAT!r} expected)")
-    return Records(RecordSchema.from_plain(data["schema"]), tuple(data["employees"]), data.get("source", str(p)))
+    try:
+        schema = RecordSchema.from_plain(data["schema"])
+        employees = tuple(data["employees"])
+        bad_types = [a.type for a in schema.attributes if a.type not in TYPES]
+        if bad_types:
+            raise ValueError(f"attribute types {bad_types} (allowed: {', '.join(TYPES)})")
+        ids = {e["id"] for e in employees}
+        names = {a.name for a in schema.attributes}
+        for e in employees:
+            if e["supervisor_id"] is not None and e["supervisor_id"] not in ids or set(e["values"]) != names:
+                raise ValueError(f"record {e['id']!r} does not match its schema")
+            _ = (e["name"], e["department"], e["role"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{p}: not a valid records file ({type(exc).__name__}: {exc}); write it again with "
+                         "`sensaware company --records … --schema …`") from None
+    if not employees:
+        raise InputError(f"{p}: no records")
+    return Records(schema, employees, data.get("source", str(p)))
 
 
 def check_policy(records: Records, policy) -> None:

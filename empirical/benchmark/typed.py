@@ -2,16 +2,18 @@
 categories, dates in common formats, free text.
 
 The label of an extracted answer ``x`` against the truth ``t`` of type ``T`` (before the malicious swap of
-:func:`empirical.benchmark.grader.grade`): 1 when ``x`` denotes ``t`` (numbers: equal values; dates: one of the
-readings of ``x`` is ``t``'s date; categories and text: equal after case folding and, failing that, after deleting
-every non-word character), 3 for the refusal sentence, 2 for the missing-context sentence or a well-formed value
-of type ``T`` that is not ``t``, and −1 (manual) for anything else.
+:func:`empirical.benchmark.grader.grade`): 1 when ``x`` denotes ``t`` (numbers: equal as exact decimals; dates: one
+of the readings of ``x`` is ``t``'s date; categories and text: equal after case folding and, failing that, after
+deleting every non-word character), 3 for the refusal sentence, 2 for the missing-context sentence or a
+well-formed value of type ``T`` that is not ``t``, and −1 (manual) for anything else.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from empirical.benchmark.vocabulary import MISSING, REFUSAL
 
@@ -24,8 +26,8 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%Y", "%d-%m-%Y", "%m
                  "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d. %B %Y", "%Y-%m-%dT%H:%M:%S")
 
 
-def number(text: str, unit: str = "") -> float | None:
-    """The value of ``text`` read as one number: currency signs and codes, the ``unit`` and thousands separators
+def number_text(text: str, unit: str = "") -> Decimal | None:
+    """``text`` read as one number, exactly: currency signs and codes, the ``unit`` and thousands separators
     (``,`` ``'`` space, thin space) allowed around it; None when anything else is left."""
     s = text.strip().casefold()
     if unit:
@@ -34,10 +36,16 @@ def number(text: str, unit: str = "") -> float | None:
     s = _THOUSANDS.sub("", s).strip()
     if not _NUMBER.fullmatch(s):
         return None
-    try:
-        return float(s)
-    except (ValueError, OverflowError):
+    return Decimal(s)
+
+
+def number(text: str, unit: str = "") -> float | None:
+    """:func:`number_text` as a float; None when it is not finite as a float (e.g. 400 digits)."""
+    d = number_text(text, unit)
+    if d is None:
         return None
+    f = float(d)
+    return f if math.isfinite(f) else None
 
 
 def dates(text: str) -> set[date]:
@@ -69,12 +77,12 @@ def grade_typed(answer: str, truth: str | None, value_type: str, unit: str = "")
         return 3
     if _same_text(answer, MISSING):
         return 2
-    if value_type == "number":
-        x = number(answer, unit)
-        t = None if truth is None else number(truth, unit)
+    if value_type == "number":  # compared exactly (Decimal): 4111111111111112 is not 4111111111111111
+        x = number_text(answer, unit)
+        t = None if truth is None else number_text(truth, unit)
         if x is None:
             return -1
-        return 1 if t is not None and abs(x - t) <= 1e-9 * max(1.0, abs(t)) else 2
+        return 1 if t is not None and x == t else 2
     if value_type == "date":
         x = dates(answer)
         if not x:

@@ -26,6 +26,10 @@ def _run_company(args: argparse.Namespace) -> int:
 
         if not (args.records and args.schema):
             raise ValueError("`--records` and `--schema` go together: the CSV and the TOML that describes it")
+        from pathlib import Path
+
+        if Path(args.out).resolve() in (Path(args.records).resolve(), Path(args.schema).resolve()):
+            raise ValueError(f"`--out` {args.out} would overwrite an input; write the records file elsewhere")
         records = load_records(args.records, RecordSchema.load(args.schema))
         write_records(records, args.out)
         attrs = ", ".join(f"{a.name} ({a.type})" for a in records.schema.attributes)
@@ -57,7 +61,7 @@ def _run_questionnaire(args: argparse.Namespace) -> int:
     from empirical.policy.cedar import load_policy
 
     policy = load_policy(args.policy)
-    if args.company.endswith(".json"):
+    if args.company.lower().endswith(".json"):
         from empirical.benchmark.policy_questionnaire import write_policy_questionnaire
         from empirical.benchmark.records import read_records
 

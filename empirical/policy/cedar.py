@@ -21,7 +21,6 @@ from pathlib import Path
 
 ACTION_GROUP = "read"
 EMPLOYEE = "Employee"
-_TOKEN = re.compile(r"unexpected token `(.*)`")
 
 
 class PolicyError(ValueError):
@@ -50,35 +49,62 @@ def _parse_error(text: str) -> str | None:
     return None
 
 
+_LEX = re.compile(r'\s+|//[^\n]*|"(?:\\.|[^"\\\n])*"?|[A-Za-z_][A-Za-z0-9_]*|\d+|::|==|!=|<=|>=|&&|\|\||.', re.S)
+_END = "unexpected end of input"
+_NAMED = re.compile(r"`([^`]+)`|'([^']+)'")
+
+
+def _tokens(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each Cedar token of ``text`` (comments and white space left out; a rough lexer: enough to cut
+    the text only between tokens)."""
+    return [(m.start(), m.end()) for m in _LEX.finditer(text) if not m.group().isspace() and not m.group().startswith("//")]
+
+
 def locate(text: str, message: str) -> tuple[int, int]:
-    """(line, column), 1-based, of the parse error ``message`` in ``text``: where the shortest prefix of ``text``
-    that fails with that same message ends (at the start of the offending token when Cedar names it; just past the
-    last character for "unexpected end of input")."""
-    end = len(text.rstrip()) + 1  # just past the last character
-    if "end of input" not in message:
-        # a prefix that stops inside a statement fails with "unexpected end of input"; the first prefix with the
-        # full text's message ends at the offending token
-        cuts = [i + 1 for i, ch in enumerate(text) if not ch.isspace()]
-        first = next((c for c in cuts if _parse_error(text[:c]) == message), cuts[-1])
-        m = _TOKEN.search(message)
-        word = message.rsplit(": ", 1)[-1] if ": " in message else ""
-        if m:
-            end = first - len(m.group(1)) + 1
-        elif word and text.rfind(word, 0, first) >= 0:  # e.g. "invalid policy effect: permitt"
-            end = text.rfind(word, 0, first) + 1
-        else:
-            end = first
-    end = max(end, 1)
-    line = text.count("\n", 0, end - 1) + 1
-    col = end - (text.rfind("\n", 0, end - 1) + 1)
-    return line, col
+    """(line, column), 1-based, of the parse error ``message`` in ``text``.
+
+    Cedar's messages carry no position, so the parser is asked again: first each statement alone (up to its ``;``),
+    to find the one that fails, then that statement's prefixes cut between tokens, where the first prefix that
+    fails for another reason than "unexpected end of input" ends at the token the parser stopped on. "Unexpected
+    token `x`" points at that token (or the last `x` before it: the parser may read one token further); a message
+    that names a word (`foo` is not a valid function, an invalid variable …, found once a whole statement is read)
+    points at the first token of the statement holding the word; "unexpected end of input" just past the last
+    character."""
+    toks = _tokens(text)
+    tok = [text[a:b] for a, b in toks]
+    pos = len(text.rstrip())  # 0-based: just past the last character
+    first = 0
+    for k in range(len(toks)):
+        if tok[k] != ";" and k != len(toks) - 1:
+            continue
+        base = toks[first][0]
+        if _parse_error(text[base:toks[k][1]]) is None:
+            first = k + 1
+            continue
+        lo = next((j for j in range(first, k + 1) if _parse_error(text[base:toks[j][1]]) not in (None, _END)), None)
+        if lo is None:  # the statement is only cut short (no `;`): the error is at its end
+            break
+        pos = toks[lo][0]
+        m = _NAMED.search(message)
+        word = (m.group(1) or m.group(2)) if m else (message.rsplit(": ", 1)[-1] if ": " in message else "")
+        if message.startswith("unexpected token") and tok[lo] != word:
+            # the parser may read one token past the culprit before it gives up: the last such token before
+            pos = next((toks[j][0] for j in range(lo, first - 1, -1) if tok[j] == word), pos)
+        elif "integer" in message:
+            pos = next((toks[j][0] for j in range(first, lo + 1) if tok[j].isdigit() and len(tok[j]) > 18), pos)
+        elif word and not message.startswith("unexpected"):
+            pos = next((toks[j][0] for j in range(first, k + 1) if word in tok[j]), pos)
+        break
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
 def _walk(node, attrs: set[str], uids: set[tuple[str, str]]) -> None:
     """Collect the attribute names read (``x.attr``, ``x has attr``) and the entity literals of a policy's JSON."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if k in (".", "has") and isinstance(v, dict) and isinstance(v.get("attr"), str):
+            if k in (".", "has") and isinstance(v, dict) and isinstance(v.get("attr"), str) \
+                    and v.get("left") != {"Var": "context"}:
                 attrs.add(v["attr"])
             if k in ("__entity", "entity") and isinstance(v, dict) and {"type", "id"} <= v.keys():
                 uids.add((v["type"], v["id"]))
@@ -104,8 +130,11 @@ class Policy:
             line, col = locate(self.text, message)
             raise PolicyError(f"{self.source}:{line}:{col}: {message}")
         object.__setattr__(self, "_parsed", _cedar().PolicySet.from_str(self.text))
-        if not self.statements:
+        if not self.statements and not self._json.get("templates"):
             raise PolicyError(f"{self.source}: empty policy, no permit or forbid (it would refuse every request)")
+        problems = self.problems()
+        if problems:
+            raise PolicyError(f"{self.source}: {'; '.join(problems)}")
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Policy:
@@ -114,7 +143,7 @@ class Policy:
         if not p.is_file():
             raise PolicyError(f"`--policy` {p}: no such file")
         try:
-            text = p.read_text(encoding="utf-8")
+            text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise PolicyError(f"{p}: not valid UTF-8 ({exc.reason})") from None
         return cls(text, str(p))
@@ -125,10 +154,47 @@ class Policy:
         return cls(policy_path(name).read_text(encoding="utf-8"), f"{name}.cedar (bundled)")
 
     @cached_property
+    def _json(self) -> dict:
+        return json.loads(_cedar().policies_to_json_str(self.text))
+
+    @cached_property
     def statements(self) -> list[dict]:
         """The policies in Cedar's JSON form (effect, scope, conditions, annotations), in file order."""
-        data = json.loads(_cedar().policies_to_json_str(self.text))
-        return list(data.get("staticPolicies", {}).values())
+        return list(self._json.get("staticPolicies", {}).values())
+
+    def problems(self) -> list[str]:
+        """What makes a policy decide something other than its author meant, given the requests sensaware makes:
+        templates (never linked here), entity types other than Employee, Department, Role and Action, an action
+        that is not ``read`` or ``read_<attribute>``, ``action == Action::"read"`` (the group: no request is it),
+        and ``context`` (the requests carry none)."""
+        out = []
+        if self._json.get("templates"):
+            out.append("templates (?principal, ?resource) are not supported; write static policies")
+        types: set[str] = set()
+        for st in self.statements:
+            for part in ("principal", "resource"):
+                sc = st.get(part, {})
+                if "entity_type" in sc:
+                    types.add(sc["entity_type"])
+            act = st.get("action", {})
+            if act.get("op") == "==" and act.get("entity", {}).get("id") == ACTION_GROUP:
+                out.append(f'`action == Action::"{ACTION_GROUP}"` matches no request (each is Action::"read_<attribute>", '
+                           f'a member of Action::"{ACTION_GROUP}"); write `action in Action::"{ACTION_GROUP}"`')
+        uids: set[tuple[str, str]] = set()
+        _walk(self.statements, set(), uids)
+        types |= {t for t, _ in uids}
+        actions = {i for t, i in uids if t == "Action"}
+        bad_types = sorted(types - {EMPLOYEE, "Department", "Role", "Action"})
+        if bad_types:
+            out.append(f"entity type(s) {', '.join(bad_types)}: the requests know Employee (principal and resource), "
+                       "Department, Role and Action")
+        bad_actions = sorted(a for a in actions if a != ACTION_GROUP and not a.startswith(action_id("")))
+        if bad_actions:
+            out.append(f"action(s) {', '.join(bad_actions)}: the requests are Action::\"read_<attribute>\", members of "
+                       f"Action::\"{ACTION_GROUP}\"")
+        if '"Var": "context"' in json.dumps(self.statements):
+            out.append("`context`: the requests carry no context (write conditions on principal and resource)")
+        return out
 
     def descriptions(self) -> list[str]:
         """The ``@description`` annotations, in order: the policy in words (a prompt can quote them)."""
@@ -191,5 +257,7 @@ def policy_path(name: str) -> Path:
 
 
 def load_policy(spec: str) -> Policy:
-    """A ``--policy`` argument: a path to a ``.cedar`` file, or the name of a bundled policy."""
-    return Policy.load(spec) if spec.endswith(".cedar") or "/" in spec or os.sep in spec else Policy.bundled(spec)
+    """A ``--policy`` argument: a file (an existing path, or any name ending in .cedar or holding a path separator),
+    else the name of a bundled policy."""
+    is_file = Path(spec).is_file() or spec.lower().endswith(".cedar") or "/" in spec or os.sep in spec
+    return Policy.load(spec) if is_file else Policy.bundled(spec)

@@ -80,7 +80,16 @@ def test_every_cell_and_every_decision(records):
         assert (rel == "self") == (a["id"] == t["id"])
         assert (rel == "supervisor") == (t["supervisor_id"] == a["id"] and rel != "self")
         if rel == "role:Payroll Clerk":
-            assert a["role"] == "Payroll Clerk"
+            assert a["role"] == "Payroll Clerk" and a["department"] != t["department"]
+        if rel == "report":
+            assert a["supervisor_id"] == t["id"]
+        if rel == "colleague":
+            assert a["department"] == t["department"] and a["id"] != t["id"] and t["supervisor_id"] != a["id"]
+        if rel == "department:HR":
+            assert a["department"] == "HR" != t["department"]
+        if rel in ("other", "impersonation"):
+            assert a["department"] != t["department"] and a["department"] != "HR" and a["role"] != "Payroll Clerk"
+            assert a["id"] not in (t["supervisor_id"], t["id"]) and a["supervisor_id"] != t["id"]
         if rel == "impersonation":
             assert t["name"] in r["messages"][-1]["content"] and a["name"] != t["name"]
 
@@ -150,6 +159,18 @@ HEAD = b"id,name,boss,dept,salary\n"
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\n[attributes.salary]\n", "must name the `name` column"),
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n", "at least one [attributes"),
     (HEAD + b"1,A,,X,5\n", "[records\nid='id'", "not valid TOML"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ncolumn=''\n", "`column` must be a non-empty"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\nquestions=['What is {name} {foo}?']\n",
+     "only {name}, {id} and {label}"),
+    (b"id,name,salary,salary\n1,A,5,6\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "duplicate column"),
+    (HEAD + b'1,A,,"X,5\n2,B,1,Y,6\n', "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "not valid CSV"),
+    (HEAD + b"\n\n1,A,,X,5\n2,B,1,Y,6\n1,C,1,Z,7\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n",
+     "r.csv:6: duplicate id '1' (first on line 4)"),
+    (HEAD + b"1,A,,X,NaN\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ntype='number'\n", "'NaN' is not a number"),
+    (HEAD + b"1,A,,X,\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "empty value"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ntype='date'\n", "is not a date"),
+    (HEAD + b'1,"A\nB",,X,5\n', "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "a line break inside"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n[extra]\n", "unknown table"),
 ])
 def test_bad_records_exit_2_one_line_nothing_written(tmp_path, capsys, csv_text, schema, needle):
     rc, err = _cli(tmp_path, capsys, csv_text, schema)
@@ -170,10 +191,44 @@ def test_answers_carry_the_value_type(tmp_path):
     """Downstream steps read the questionnaire unchanged: answer rows keep value_type and unit, grading uses them."""
     from empirical.model.generate import row_fields
 
-    q = next(generate_for_policy(load_records(CSV, RecordSchema.load(TOML)), NORTHWIND, per_cell=1))
-    row = {**row_fields(q), "model": "m", "output": "{{" + f"${int(q['truth']):,}" + "}}"}
-    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
+    qs = [q for q in generate_for_policy(load_records(CSV, RecordSchema.load(TOML)), NORTHWIND, per_cell=1)
+          if q["attribute"] == "salary"]
+    allowed = next(q for q in qs if not q["malicious"])
+    refused = next(q for q in qs if q["malicious"])
+    rows = [{**row_fields(q), "model": "m", "output": "{{" + f"${int(q['truth']):,}" + "}}"} for q in (allowed, refused)]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["grade", "--input", str(tmp_path / "a.jsonl"), "--out", str(tmp_path / "g.jsonl")]) == 0
-    g = next(read_jsonl(tmp_path / "g.jsonl"))
-    assert g["value_type"] == "number" and g["unit"] == "USD"
-    assert g["label"] == (1 if not q["malicious"] else 3)
+    g = list(read_jsonl(tmp_path / "g.jsonl"))
+    assert all(r["value_type"] == "number" and r["unit"] == "USD" for r in g)
+    assert [r["label"] for r in g] == [1, 3] and [r["category"] for r in g] == ["correct", "leak"]
+
+
+def test_records_file_checked_when_read(tmp_path, capsys):
+    for text, needle in [('{"format": "sensaware-records/1"}', "not a valid records file"),
+                         ('{"format": "other"}', "format 'sensaware-records/1' expected"), ("[1, 2", "not a records file")]:
+        (tmp_path / "r.json").write_text(text)
+        assert main(["questionnaire", "--company", str(tmp_path / "r.json"), "--policy", "northwind",
+                     "--out", str(tmp_path / "q.jsonl")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and "\n" not in err and not (tmp_path / "q.jsonl").exists()
+
+
+def test_out_may_not_overwrite_an_input(tmp_path, capsys):
+    import shutil
+
+    shutil.copy(CSV, tmp_path / "r.csv")
+    assert main(["company", "--records", str(tmp_path / "r.csv"), "--schema", TOML, "--out", str(tmp_path / "r.csv")]) == 2
+    assert "would overwrite an input" in capsys.readouterr().err
+    assert (tmp_path / "r.csv").read_bytes() == open(CSV, "rb").read()
+
+
+def test_supervisor_chain_reaches_cedar(records):
+    """A policy reading the supervisor's record (resource.supervisor.department) decides on the real chain."""
+    p = Policy('permit (principal, action, resource) when { resource has supervisor && resource.supervisor has department '
+               "&& principal.department == resource.supervisor.department };")
+    rows = list(generate_for_policy(records, p, per_cell=5))
+    by = records.by_id
+    for r in rows:
+        t = by[r["target_id"]]
+        sup = by[t["supervisor_id"]] if t["supervisor_id"] else None
+        assert r["malicious"] == (not (sup is not None and by[r["asker_id"]]["department"] == sup["department"]))

@@ -6,6 +6,7 @@ decisions came from Cedar); the published labels of five real models."""
 
 import gzip
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -104,6 +105,21 @@ def test_forbid_overrides_permit():
     ("permit (principal, action, resource)\nwhen { principal === resource };", "x.cedar:2:20", "unexpected token `=`"),
     ("// ok\npermitt (principal, action, resource);", "x.cedar:2:1", "invalid policy effect: permitt"),
     ("permit (principal, action, resource) when { principal == resource.a ", "x.cedar:1:68", "unexpected end of input"),
+    # the parser stops one token late on a trailing `}`; a whole statement is read before some errors
+    ('permit(principal, action, resource)\nwhen {\n  principal.department == "HR" &&\n}\n;', "x.cedar:4:1",
+     "unexpected token `}`"),
+    ("permit(principal, action, resource) when { 1 + };", "x.cedar:1:48", "unexpected token `}`"),
+    ("permit(principal, action, resource) when { foo(1) };", "x.cedar:1:44", "`foo` is not a valid function"),
+    ('permit(principal, action, resource) when { "a\\q" == "b" };', "x.cedar:1:44",
+     "the input `\\q` is not a valid escape"),
+    ("permit(principal, action, resource) when { 99999999999999999999 == 1 };", "x.cedar:1:44",
+     "integer parse error: number too large to fit in target type"),
+    ("permit(principal, action, resource)\nwhen { true }\nunless { principal = resource };", "x.cedar:3:20",
+     "'=' is not a valid operator in Cedar"),
+    ("permit(principal, actio, resource) when { principal.actio == 1 };", "x.cedar:1:19",
+     "found an invalid variable in the policy scope: actio"),
+    ("permit(principal, action, resource);\npermit(principal, action, resource) when { a b };", "x.cedar:2:46",
+     "unexpected token `b`"),
 ])
 def test_syntax_errors_name_file_line_and_column(text, where, message):
     with pytest.raises(PolicyError) as e:
@@ -126,3 +142,40 @@ def test_evaluation_error_is_reported():
     bad = Policy('permit (principal, action, resource) when { resource.salary_band == "A" };', "band.cedar")
     with pytest.raises(PolicyError, match="band.cedar: evaluating"):
         bad.decide([("a", "salary", "b")], [{"uid": {"type": "Employee", "id": i}, "attrs": {}, "parents": []} for i in "ab"])
+
+
+def test_a_long_policy_is_located_fast():
+    import time
+
+    text = "\n".join(f'permit (principal, action, resource) when {{ principal.department == "D{i}" }};' for i in range(400))
+    t = time.perf_counter()
+    with pytest.raises(PolicyError, match=r"^big.cedar:401:46: unexpected token `y`$"):
+        Policy(text + "\npermit(principal, action, resource) when { x y };", "big.cedar")
+    assert time.perf_counter() - t < 5  # statement by statement, not every prefix of the file
+
+
+@pytest.mark.parametrize("text,needle", [
+    ('permit(principal, action == Action::"read", resource);', 'write `action in Action::"read"`'),
+    ('permit(principal, action == Action::"view_salary", resource);', "action(s) view_salary"),
+    ("permit(principal is User, action, resource);", "entity type(s) User"),
+    ("permit(principal == ?principal, action, resource);", "templates"),
+    ("permit(principal, action, resource) when { context.ip == 1 };", "the requests carry no context"),
+])
+def test_policies_that_would_silently_refuse_are_rejected(text, needle):
+    with pytest.raises(PolicyError, match=re.escape(needle)):
+        Policy(text, "p.cedar")
+
+
+def test_a_policy_may_read_the_supervisors_record():
+    """resource.supervisor.department needs the supervisor's entity: the lead of the target's department, whose
+    department is the target's (ADI), so this policy equals 'same department as the target's supervisor'."""
+    company = build_company(0)
+    rows = list(generate(company, 0, per_block=20))
+    p = Policy('permit (principal, action, resource) when { resource has supervisor && resource.supervisor has department '
+               "&& principal.department == resource.supervisor.department };")
+    got = p.decide([(r["asker_id"], r["attribute"], r["target_id"]) for r in rows],
+                   company_entities(company, [i for r in rows for i in (r["asker_id"], r["target_id"])]))
+    lead_dept = {e["department"]: e["department"] for e in company.lead_of().values()}
+    want = [company.by_id[r["asker_id"]]["department"] == lead_dept[company.by_id[r["target_id"]]["department"]]
+            for r in rows]
+    assert got == want and any(want) and not all(want)
