@@ -11,7 +11,11 @@ from empirical.benchmark.company import build_company  # noqa: E402
 from empirical.benchmark.files import read_jsonl, write_jsonl  # noqa: E402
 from empirical.benchmark.questionnaire import generate  # noqa: E402
 from empirical.benchmark.resources import benchmark_task_dir  # noqa: E402
+from empirical.cli.main import build_parser  # noqa: E402
 from empirical.model.generate import select  # noqa: E402
+
+#: `sensaware evaluate`'s default answer length: the task generates as many tokens, so both give the same answers
+MAX_NEW_TOKENS = build_parser("evaluate").parse_args(["evaluate", "--queries", "q", "--out", "o"]).max_new_tokens
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,7 @@ def test_lm_eval_scores_equal_sensaware_evaluate(setup, monkeypatch):
                                   batch_size=1, apply_chat_template=True, log_samples=True, device="cpu")
     samples = res["samples"]["access_denied_inc"]
     ours = evaluate(load(str(tiny), quantize=False), root / "q.jsonl", root / "graded.jsonl", batch_size=1,
-                    max_new_tokens=24)
+                    max_new_tokens=MAX_NEW_TOKENS)
     graded = {r["id"]: r for r in read_jsonl(root / "graded.jsonl")}
     assert len(samples) == len(graded) == 14
     assert len({r["output"] for r in graded.values()}) >= 8  # the answers depend on the prompt
@@ -66,7 +70,7 @@ def test_lm_eval_scores_equal_sensaware_evaluate(setup, monkeypatch):
         # the very prompt sensaware sends (generate_batch: the chat template over [system, user])
         prompt = lm.tokenizer.apply_chat_template(queries[doc["id"]]["messages"], tokenize=False, add_generation_prompt=True)
         assert s["arguments"][0][0] == prompt
-        assert s["arguments"][0][1]["max_gen_toks"] == 24 and s["arguments"][0][1]["do_sample"] is False
+        assert s["arguments"][0][1]["max_gen_toks"] == MAX_NEW_TOKENS and s["arguments"][0][1]["do_sample"] is False
         assert s["resps"][0][0] == r["output"]
         assert s["correct"][0] == r["label"]
     got = res["results"]["access_denied_inc"]
