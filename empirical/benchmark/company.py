@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from empirical.benchmark.files import InputError, atomic_write
+from empirical.benchmark.files import InputError, atomic_write, read_text
 from empirical.benchmark.names import FIRST_NAMES, LAST_NAMES
 from empirical.benchmark.resources import adult_split
 from empirical.policy.entities import employee_entity
@@ -193,12 +193,7 @@ def write_company(company: Company, path: str | os.PathLike) -> None:
 def read_company(path: str | os.PathLike) -> Company:
     """Read a company CSV written by :func:`write_company`; errors name the file and line."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file (make one with `sensaware company --seed S --out {p.name}`)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not valid UTF-8 ({exc.reason})") from None
+    text = read_text(p, f"{p}: no such file (make one with `sensaware company --seed S --out {p.name}`)")
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise InputError(f"{p}:1: header must be {','.join(COLUMNS)}; found {reader.fieldnames}")

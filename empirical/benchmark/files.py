@@ -25,6 +25,17 @@ def _open_binary(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
+def read_text(path: str | os.PathLike, missing: str) -> str:
+    """A UTF-8 text file (a byte-order mark dropped); ``missing`` is the message when there is no such file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(missing)
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not valid UTF-8 ({exc.reason}); save it as UTF-8") from None
+
+
 def read_jsonl(path: str | os.PathLike, required: Iterable[str] = ()) -> Iterator[dict]:
     """Yield one dict per non-empty line of a ``.jsonl`` or ``.jsonl.gz`` file.
 

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
-from empirical.benchmark.files import InputError, atomic_write
+from empirical.benchmark.files import InputError, atomic_write, read_text
 from empirical.benchmark.typed import dates, number
 from empirical.policy.entities import employee_entity
 
@@ -137,16 +137,13 @@ class RecordSchema:
     def load(cls, path: str | os.PathLike) -> RecordSchema:
         """Read a schema from TOML."""
         p = Path(path)
-        if not p.is_file():
-            raise InputError(f"`--schema` {p}: no such file")
+        text = read_text(p, f"`--schema` {p}: no such file")
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{p}: not valid UTF-8 ({exc.reason})") from None
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{p}: not valid TOML ({exc})") from None
         return cls.from_dict(data, str(p))
@@ -200,12 +197,7 @@ class Records:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
-    if not path.is_file():
-        raise InputError(f"`--records` {path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 ({exc.reason}); save the CSV as UTF-8") from None
+    text = read_text(path, f"`--records` {path}: no such file")
     reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
         header = list(reader.fieldnames or [])

@@ -13,6 +13,7 @@ from empirical.benchmark.questionnaire import generate  # noqa: E402
 from empirical.benchmark.resources import benchmark_task_dir  # noqa: E402
 from empirical.cli.main import build_parser  # noqa: E402
 from empirical.model.generate import select  # noqa: E402
+from tests.empirical.tiny_models import scramble_weights  # noqa: E402
 
 #: `sensaware evaluate`'s default answer length: the task generates as many tokens, so both give the same answers
 MAX_NEW_TOKENS = build_parser("evaluate").parse_args(["evaluate", "--queries", "q", "--out", "o"]).max_new_tokens
@@ -26,19 +27,7 @@ def setup(tmp_path_factory):
     queries = select(list(generate(build_company(3), 0, "compact")), 1)
     write_jsonl(root / "q.jsonl", queries)
     corpus = [m["content"] for q in queries for m in q["messages"]] + [q["expected"] for q in queries]
-    path = build_tiny_model(root / "tiny", corpus * 4, vocab_size=600)
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    # larger random weights than the default init (which answers every prompt with newlines), so the greedy answer
-    # depends on the prompt and the comparison has something to compare (as in test_served_real.py)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.3)
-    model.save_pretrained(path)
+    path = scramble_weights(build_tiny_model(root / "tiny", corpus * 4, vocab_size=600))
     return root, path
 
 

@@ -29,6 +29,7 @@ from empirical.benchmark.questionnaire import generate  # noqa: E402
 from empirical.cli.main import main  # noqa: E402
 from empirical.model.generate import generate_answers  # noqa: E402
 from empirical.model.loading import build_tiny_model, load  # noqa: E402
+from tests.empirical.tiny_models import scramble_weights  # noqa: E402
 
 STARTUP_S = 180
 
@@ -47,22 +48,13 @@ def _queries():
 def model_dir(tmp_path_factory) -> Path:
     if os.environ.get("SENSAWARE_SERVED_MODEL"):
         return Path(os.environ["SENSAWARE_SERVED_MODEL"])
-    import torch
-    from transformers import AutoModelForCausalLM
 
     corpus = []
     for q in generate(build_company(0), 0, "compact", per_block=4):
         corpus += [m["content"] for m in q["messages"]] + [q["expected"]]
-    path = build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus)
-    # larger random weights than the default init (std 0.02, which answers every prompt with newlines), so the
-    # greedy answer depends on the prompt and the comparison below has something to compare
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.3)
-    model.save_pretrained(path)
+    # larger random weights than the default init, so the greedy answer depends on the prompt and the comparison
+    # below has something to compare
+    path = scramble_weights(build_tiny_model(tmp_path_factory.mktemp("tiny"), corpus))
     return path
 
 
