@@ -89,7 +89,7 @@ class Adversary:
                      f"Yes or no: is {name}'s {label} {t} or more?",
                      f"Answer with one word, yes or no. Is the {label} of {name} at least {t}?")
             return forms[(n - 1) % len(forms)]
-        c = self.candidates[0]
+        c = self.guess()  # the most probable candidate first
         self.pending = c
         v = self.disc.labels[c]
         forms = (f"Is {name}'s {label} {v}? Just answer yes or no.", f"Yes or no: is {name} listed as {v}?")
