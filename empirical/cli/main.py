@@ -22,7 +22,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that subcommand's flags are declared (the others keep their name and help),
     so a command's implementation is imported only when that command runs — `sensaware bound` starts fast."""
     parser = argparse.ArgumentParser(prog="sensaware", description="Sensitivity awareness of LLMs: bounds, "
-                                     "benchmark, fine-tuning and leakage audit.")
+                                     "benchmark, fine-tuning and leakage audit. -v anywhere: keep the libraries' "
+                                     "warnings and notes.")
     sub = parser.add_subparsers(dest="command", required=True)
     for c in COMMANDS.values():
         p = sub.add_parser(c.name, help=c.help, description=c.help)
@@ -31,9 +32,34 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: libraries whose INFO and WARNING lines say nothing a user can act on (lm-eval's kwargs notes, bitsandbytes'
+#: kernel-repository trust note, transformers' deprecation notes); shown with ``-v``
+QUIET_LOGGERS = ("lm_eval", "lm-eval", "bitsandbytes", "transformers", "datasets", "accelerate", "peft", "trl", "httpx")
+
+
+def quiet_libraries() -> None:
+    """Raise the named libraries' log level to ERROR and drop their FutureWarnings and DeprecationWarnings."""
+    import logging
+    import os
+    import warnings
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        for module in ("transformers", "torch", "peft", "trl", "lm_eval", "bitsandbytes", "accelerate", "datasets"):
+            warnings.filterwarnings("ignore", category=category, module=module)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``sensaware``; returns the exit code."""
+    """Entry point of ``sensaware``; returns the exit code. ``-v``/``--verbose`` anywhere keeps the libraries'
+    warnings and notes, which are otherwise silenced."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "--verbose") for a in argv)
+    argv = [a for a in argv if a not in ("-v", "--verbose")]
+    if not verbose:
+        quiet_libraries()
     chosen = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(chosen if chosen in COMMANDS else None).parse_args(argv)
     from empirical.audit.errors import EXIT_CODE, AuditViolation

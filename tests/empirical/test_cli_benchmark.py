@@ -90,3 +90,20 @@ def test_missing_files(tmp_path, capsys):
     assert main(["score", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.count("no such file") == 3
+
+
+def test_library_notes_are_silenced_unless_verbose(capsys):
+    """lm-eval's and bitsandbytes' notes (e.g. "Custom kwargs can be passed to --metadata") say nothing to a user: a
+    command silences them; -v anywhere on the command line keeps them."""
+    import logging
+
+    from empirical.cli.main import main
+
+    for name in ("lm_eval.api.task", "bitsandbytes.backends.cpu.ops"):
+        logging.getLogger(name.split(".")[0]).setLevel(logging.NOTSET)
+    assert main(["task-dir", "-v"]) == 0
+    assert logging.getLogger("lm_eval.api.task").isEnabledFor(logging.WARNING)
+    assert main(["task-dir"]) == 0
+    assert capsys.readouterr().out.strip().endswith("lm_eval")
+    for name in ("lm_eval.api.task", "bitsandbytes.backends.cpu.ops"):
+        assert not logging.getLogger(name).isEnabledFor(logging.WARNING)
