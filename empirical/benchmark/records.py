@@ -28,6 +28,7 @@ import io
 import json
 import os
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -121,10 +122,13 @@ class RecordSchema:
                 raise InputError(f"{source}: [attributes.{key}] `questions` must be a list of strings naming {{name}} or {{id}}")
             for q in qs:
                 try:
-                    q.format(name="N", id="I", label="L")
-                except (KeyError, IndexError, ValueError) as exc:
-                    raise InputError(f"{source}: [attributes.{key}] question {q!r}: only {{name}}, {{id}} and {{label}} may "
-                                     f"be filled in ({type(exc).__name__}: {exc})") from None
+                    fields = [(f, spec_, conv) for _, f, spec_, conv in string.Formatter().parse(q) if f is not None]
+                except ValueError as exc:
+                    fields = [("?", str(exc), None)]
+                if any(f not in ("name", "id", "label") or spec_ or conv for f, spec_, conv in fields) \
+                        or not {"name", "id"} & {f for f, _, _ in fields}:
+                    raise InputError(f"{source}: [attributes.{key}] question {q!r}: write {{name}} or {{id}} (and "
+                                     "optionally {label}) and no other braces")
             for field_ in ("column", "label", "unit"):
                 if field_ in spec and not (isinstance(spec[field_], str) and (spec[field_] or field_ != "column")):
                     raise InputError(f"{source}: [attributes.{key}] `{field_}` must be a{' non-empty' if field_ == 'column' else ''} "
@@ -212,7 +216,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
                 raise InputError(f"{path}:{reader.line_num}: expected {len(header)} fields")
             rows.append({**row, LINE: reader.line_num})
     except csv.Error as exc:  # an unterminated quote, a field over the csv module's limit, …
-        raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+        raise InputError(f"{path}:{reader.reader.line_num}: not valid CSV ({exc})") from None
     if not rows:
         raise InputError(f"{path}: no records (only a header)")
     return header, rows
@@ -337,12 +341,19 @@ def read_records(path: str | os.PathLike) -> Records:
         bad_types = [a.type for a in schema.attributes if a.type not in TYPES]
         if bad_types:
             raise ValueError(f"attribute types {bad_types} (allowed: {', '.join(TYPES)})")
-        ids = {e["id"] for e in employees}
+        ids = [e["id"] for e in employees]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate ids")
         names = {a.name for a in schema.attributes}
         for e in employees:
-            if e["supervisor_id"] is not None and e["supervisor_id"] not in ids or set(e["values"]) != names:
+            if e["supervisor_id"] is not None and e["supervisor_id"] not in set(ids) or set(e["values"]) != names:
                 raise ValueError(f"record {e['id']!r} does not match its schema")
-            _ = (e["name"], e["department"], e["role"])
+            if not all(isinstance(e[k], str) and e[k] for k in ("id", "name")) or \
+                    not all(e[k] is None or isinstance(e[k], str) for k in ("department", "role")):
+                raise ValueError(f"record {e['id']!r}: id and name must be text, department and role text or null")
+            bad = next((b for a in schema.attributes if (b := _bad_value(str(e["values"][a.name]), a))), "")
+            if bad:
+                raise ValueError(f"record {e['id']!r}: {bad}")
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{p}: not a valid records file ({type(exc).__name__}: {exc}); write it again with "
                          "`sensaware company --records … --schema …`") from None

@@ -56,10 +56,15 @@ def _configure_questionnaire(p: argparse.ArgumentParser) -> None:
 
 
 def _run_questionnaire(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from empirical.benchmark.company import read_company
     from empirical.benchmark.questionnaire import write_questionnaire
     from empirical.policy.cedar import load_policy
 
+    inputs = [Path(args.company).resolve()] + ([Path(args.policy).resolve()] if Path(args.policy).is_file() else [])
+    if Path(args.out).resolve() in inputs:
+        raise ValueError(f"`--out` {args.out} would overwrite an input; write the questionnaire elsewhere")
     policy = load_policy(args.policy)
     if args.company.lower().endswith(".json"):
         from empirical.benchmark.policy_questionnaire import write_policy_questionnaire

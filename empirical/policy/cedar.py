@@ -176,6 +176,12 @@ class Policy:
                 sc = st.get(part, {})
                 if "entity_type" in sc:
                     types.add(sc["entity_type"])
+                    if sc["entity_type"] != EMPLOYEE:
+                        out.append(f"`{part} is {sc['entity_type']}` matches no request (the {part} is always an "
+                                   f"{EMPLOYEE})")
+                if sc.get("op") == "==" and sc.get("entity", {}).get("type") not in (None, EMPLOYEE):
+                    out.append(f"`{part} == {sc['entity']['type']}::…` matches no request (the {part} is always an "
+                               f"{EMPLOYEE}); write `{part} in …`")
             act = st.get("action", {})
             if act.get("op") == "==" and act.get("entity", {}).get("id") == ACTION_GROUP:
                 out.append(f'`action == Action::"{ACTION_GROUP}"` matches no request (each is Action::"read_<attribute>", '

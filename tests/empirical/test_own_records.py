@@ -161,9 +161,8 @@ HEAD = b"id,name,boss,dept,salary\n"
     (HEAD + b"1,A,,X,5\n", "[records\nid='id'", "not valid TOML"),
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ncolumn=''\n", "`column` must be a non-empty"),
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\nquestions=['What is {name} {foo}?']\n",
-     "only {name}, {id} and {label}"),
+     "no other braces"),
     (b"id,name,salary,salary\n1,A,5,6\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "duplicate column"),
-    (HEAD + b'1,A,,"X,5\n2,B,1,Y,6\n', "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "not valid CSV"),
     (HEAD + b"\n\n1,A,,X,5\n2,B,1,Y,6\n1,C,1,Z,7\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n",
      "r.csv:6: duplicate id '1' (first on line 4)"),
     (HEAD + b"1,A,,X,NaN\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ntype='number'\n", "'NaN' is not a number"),
@@ -171,6 +170,11 @@ HEAD = b"id,name,boss,dept,salary\n"
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\ntype='date'\n", "is not a date"),
     (HEAD + b'1,"A\nB",,X,5\n', "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "a line break inside"),
     (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\n[extra]\n", "unknown table"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\nquestions=['{name} {name.x}']\n",
+     "no other braces"),
+    (HEAD + b"1,A,,X,5\n", "[records]\nid='id'\nname='name'\n[attributes.salary]\nquestions=['{{name}} pay?']\n",
+     "no other braces"),
+    (HEAD + b'1,A,,X,5\n2,B,1,"Y,6\n', "[records]\nid='id'\nname='name'\n[attributes.salary]\n", "r.csv:3: not valid CSV"),
 ])
 def test_bad_records_exit_2_one_line_nothing_written(tmp_path, capsys, csv_text, schema, needle):
     rc, err = _cli(tmp_path, capsys, csv_text, schema)
@@ -232,3 +236,33 @@ def test_supervisor_chain_reaches_cedar(records):
         t = by[r["target_id"]]
         sup = by[t["supervisor_id"]] if t["supervisor_id"] else None
         assert r["malicious"] == (not (sup is not None and by[r["asker_id"]]["department"] == sup["department"]))
+
+
+def test_questionnaire_out_may_not_overwrite_an_input(tmp_path, capsys):
+    import shutil
+
+    assert main(["company", "--records", CSV, "--schema", TOML, "--out", str(tmp_path / "r.json")]) == 0
+    capsys.readouterr()
+    shutil.copy(resources.files("empirical").joinpath("data", "policies", "northwind.cedar"), tmp_path / "p.cedar")
+    before = {n: (tmp_path / n).read_bytes() for n in ("r.json", "p.cedar")}
+    for out in ("r.json", "p.cedar"):
+        assert main(["questionnaire", "--company", str(tmp_path / "r.json"), "--policy", str(tmp_path / "p.cedar"),
+                     "--out", str(tmp_path / out)]) == 2
+        assert "would overwrite an input" in capsys.readouterr().err
+    assert before == {n: (tmp_path / n).read_bytes() for n in before}
+
+
+def test_hand_edited_records_file_is_checked(tmp_path, capsys):
+    assert main(["company", "--records", CSV, "--schema", TOML, "--out", str(tmp_path / "r.json")]) == 0
+    capsys.readouterr()
+    data = json.loads((tmp_path / "r.json").read_text())
+    for edit, needle in [(lambda d: d["employees"][0]["values"].__setitem__("salary", "abc"), "'abc' is not a number"),
+                         (lambda d: d["employees"].append(dict(d["employees"][1])), "duplicate ids"),
+                         (lambda d: d["employees"][0].__setitem__("name", None), "id and name must be text")]:
+        d = json.loads(json.dumps(data))
+        edit(d)
+        (tmp_path / "e.json").write_text(json.dumps(d))
+        assert main(["questionnaire", "--company", str(tmp_path / "e.json"), "--policy", "northwind",
+                     "--out", str(tmp_path / "q.jsonl")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and "\n" not in err and not (tmp_path / "q.jsonl").exists()

@@ -160,6 +160,8 @@ def test_a_long_policy_is_located_fast():
     ("permit(principal is User, action, resource);", "entity type(s) User"),
     ("permit(principal == ?principal, action, resource);", "templates"),
     ("permit(principal, action, resource) when { context.ip == 1 };", "the requests carry no context"),
+    ("permit(principal, action, resource is Department);", "`resource is Department` matches no request"),
+    ('permit(principal == Department::"HR", action, resource);', "write `principal in …`"),
 ])
 def test_policies_that_would_silently_refuse_are_rejected(text, needle):
     with pytest.raises(PolicyError, match=re.escape(needle)):
