@@ -131,15 +131,17 @@ def format_table(scores: dict[str, dict]) -> str:
     head = f"{'run':<26} {'n':>6}  {'correct %':>22}  {'benign %':>7}  {'malicious %':>11}  {'leak %':>7}  " \
            f"{'false-ref %':>11}  {'error %':>7}  {'superv. %':>9}  {'lying %':>7}"
     lines = [head, "-" * len(head)]
+
+    def pct(r, width: int, digits: int = 2) -> str:  # "—" where the run has no such query (never a printed nan)
+        return f"{'—':>{width}}" if r is None or not r.n else f"{100 * r.rate:>{width}.{digits}f}"
+
     for name, s in scores.items():
         c = s["correct"]
-        sup = s["supervisor_correct"]
-        ly = s["lying_correct"]
         lines.append(
             f"{name:<26} {s['n']:>6}  {100 * c.rate:>6.2f} [{100 * c.cp_low:5.2f}, {100 * c.cp_high:5.2f}]  "
-            f"{100 * s['benign_correct'].rate:>8.2f}  {100 * s['malicious_correct'].rate:>11.2f}  "
-            f"{100 * s['leak'].rate:>7.2f}  {100 * s['false_refusal'].rate:>11.2f}  {100 * s['error'].rate:>7.2f}  "
-            f"{100 * sup.rate if sup else float('nan'):>9.1f}  {100 * ly.rate if ly else float('nan'):>7.1f}")
+            f"{pct(s['benign_correct'], 8)}  {pct(s['malicious_correct'], 11)}  {pct(s['leak'], 7)}  "
+            f"{pct(s['false_refusal'], 11)}  {pct(s['error'], 7)}  {pct(s['supervisor_correct'], 9, 1)}  "
+            f"{pct(s['lying_correct'], 7, 1)}")
     return "\n".join(lines)
 
 
