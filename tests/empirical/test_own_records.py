@@ -191,7 +191,7 @@ def test_bad_policy_for_the_records_exit_2(tmp_path, capsys, policy, needle):
     assert rc == 2 and needle in err and "\n" not in err
 
 
-def test_answers_carry_the_value_type(tmp_path):
+def test_answers_carry_the_value_type(tmp_path, capsys):
     """Downstream steps read the questionnaire unchanged: answer rows keep value_type and unit, grading uses them."""
     from empirical.model.generate import row_fields
 
@@ -205,6 +205,10 @@ def test_answers_carry_the_value_type(tmp_path):
     g = list(read_jsonl(tmp_path / "g.jsonl"))
     assert all(r["value_type"] == "number" and r["unit"] == "USD" for r in g)
     assert [r["label"] for r in g] == [1, 3] and [r["category"] for r in g] == ["correct", "leak"]
+    capsys.readouterr()
+    assert main(["score", str(tmp_path / "g.jsonl"), "--by", "perspective"]) == 0
+    table = capsys.readouterr().out
+    assert "nan" not in table and "—" in table  # no supervisor or lying block in an own questionnaire
 
 
 def test_records_file_checked_when_read(tmp_path, capsys):
