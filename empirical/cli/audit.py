@@ -20,7 +20,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--claimed-epsilon", type=float, help="the guarantee to test (verdict consistent/violated)")
     p.add_argument("--delta", type=float, default=0.0, help="δ of the claim and of the ε lower bound")
     p.add_argument("--epsilon", type=float, help="true ε of rr/noisy")
-    p.add_argument("--groups", type=int, default=2, help="G of rr/noisy/perfect/leaky")
+    p.add_argument("--groups", type=int, default=2, help="G of rr/noisy/perfect/leaky; recorded: G of an attribute "
+                   "ACCESS DENIED INC does not have (your own records; default 2, the most conservative)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--input", help="recorded: graded outputs JSONL (default: the bundled real outputs)")
     p.add_argument("--by", default="model", help="recorded: group rows by this field")
@@ -50,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
         rows = list(read_jsonl(path, required=("label", "malicious", "attribute")))
         result = {"mechanism": "recorded", "input": path, "confidence": args.confidence, "delta": args.delta,
                   "models": audit_recorded(rows, confidence=args.confidence, delta=args.delta, by=args.by,
-                                            claimed_epsilon=args.claimed_epsilon)}
+                                            claimed_epsilon=args.claimed_epsilon, default_groups=args.groups)}
     elif args.mechanism == "llm":
         if args.attribute not in DISCRETISATIONS:
             raise ValueError(f"`--attribute` must be one of {', '.join(DISCRETISATIONS)} for the llm audit. "

@@ -270,3 +270,21 @@ def test_hand_edited_records_file_is_checked(tmp_path, capsys):
                      "--out", str(tmp_path / "q.jsonl")]) == 2
         err = capsys.readouterr().err.strip()
         assert needle in err and "\n" not in err and not (tmp_path / "q.jsonl").exists()
+
+
+def test_recorded_audit_of_own_attributes():
+    """An attribute ACCESS DENIED INC lacks takes the G given (2: the smallest ε lower bound for a leak rate); the ε
+    lower bound then equals the tight binary inversion of the leak rate's one-sided lower limit (scipy's beta)."""
+    import math
+
+    from scipy.stats import beta
+
+    from empirical.audit.recorded import audit_recorded
+
+    rows = [{"model": "m", "attribute": "hire_date", "malicious": True, "label": lab} for lab in [3] * 6 + [1] * 4]
+    with pytest.raises(ValueError, match="the recorded audit knows"):
+        audit_recorded(rows)
+    e = audit_recorded(rows, default_groups=2)["m"]["hire_date"]
+    lo = beta.ppf(0.05, 6, 5)  # one-sided 95% Clopper-Pearson lower limit of 6/10
+    assert e["groups"] == 2 and e["advantage_lower"] == pytest.approx(lo)
+    assert e["epsilon_lower_bound"] == pytest.approx(math.log((1 + lo) / (1 - lo)))  # G = 2, δ = 0: A = tanh(ε/2)
