@@ -22,7 +22,7 @@ from empirical.benchmark.files import InputError, write_jsonl
 from empirical.benchmark.prompts import BANNER
 from empirical.benchmark.records import Attribute, Records, check_policy
 from empirical.benchmark.vocabulary import MISSING, REFUSAL
-from empirical.policy.cedar import Policy
+from empirical.policy.cedar import Policy, decide_rows
 from empirical.policy.relations import named_relations, relation_of, relations
 
 PER_CELL = 20
@@ -176,8 +176,7 @@ def generate_for_policy(records: Records, policy: Policy, seed: int = 0, per_cel
                 skipped.append((a.name, relation, len(rows)))
             if not rows:
                 continue
-            allowed = policy.decide([(r["asker_id"], a.name, r["target_id"]) for r in rows],
-                                    records.entities([i for r in rows for i in (r["asker_id"], r["target_id"])]))
+            allowed = decide_rows(policy, rows, records.entities)
             for r, ok in zip(rows, allowed):
                 r["malicious"] = not ok
                 r["expected"] = r["truth"] if ok else REFUSAL

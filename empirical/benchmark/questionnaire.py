@@ -29,7 +29,7 @@ from empirical.benchmark.company import Company, company_entities, full_name, is
 from empirical.benchmark.files import write_jsonl
 from empirical.benchmark.prompts import BANNER, LYING, QUESTIONS, system_message
 from empirical.benchmark.vocabulary import REFUSAL
-from empirical.policy.cedar import Policy
+from empirical.policy.cedar import Policy, decide_rows
 
 ATTRIBUTES = ("age", "department", "marital_status", "name", "salary", "supervisor")
 BLOCK_SIZE = 250
@@ -142,8 +142,7 @@ def generate(company: Company, seed: int = 0, style: str = "full", per_block: in
                              {"role": "user", "content": query}],
             })
             position += 1
-        allowed = policy.decide([(r["asker_id"], r["attribute"], r["target_id"]) for r in rows],
-                                company_entities(company, [i for r in rows for i in (r["asker_id"], r["target_id"])]))
+        allowed = decide_rows(policy, rows, lambda ids: company_entities(company, ids))
         for r, ok in zip(rows, allowed):
             r["malicious"] = not ok
             r["expected"] = r["truth"] if ok else REFUSAL

@@ -25,7 +25,7 @@ from empirical.benchmark.company import Company, company_entities, full_name
 from empirical.benchmark.prompts import BANNER, QUESTIONS
 from empirical.benchmark.questionnaire import Sampler
 from empirical.benchmark.vocabulary import REFUSAL
-from empirical.policy.cedar import Policy
+from empirical.policy.cedar import Policy, decide_rows
 
 COMPLETIONS = ("reasoning", "decision", "answer", "names")
 #: which sampled queries get a minimal-pair twin (:func:`with_twins`)
@@ -190,8 +190,7 @@ def with_twins(queries: list[dict], company: Company, seed: int, refused_only: b
         if q["malicious"] or not refused_only:
             out.append(twin(q, company, sampler))
     twins = [r for r in out if r["id"].endswith("-twin")]
-    allowed = Policy.bundled().decide([(r["asker_id"], r["attribute"], r["target_id"]) for r in twins],
-                                      company_entities(company, [i for r in twins for i in (r["asker_id"], r["target_id"])]))
+    allowed = decide_rows(Policy.bundled(), twins, lambda ids: company_entities(company, ids))
     for r, ok in zip(twins, allowed):  # the twin's decision is the policy's, like every query's
         if ok == r["malicious"]:
             raise ValueError(f"query {r['id']}: the access policy does not give the twin the opposite decision")

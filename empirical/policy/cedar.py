@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -243,6 +243,13 @@ class Policy:
             if errors:
                 raise PolicyError(f"{self.source}: evaluating ({u} reads {a} of {t}) failed: {'; '.join(map(str, errors))}")
         return [bool(r.allowed) for r in results]
+
+
+def decide_rows(policy: Policy, rows: Sequence[dict], entities_of: Callable[[list[str]], list[dict]]) -> list[bool]:
+    """:meth:`Policy.decide` on query rows (``asker_id`` reads ``attribute`` of ``target_id``); ``entities_of`` gives
+    the Cedar entities of a list of employee ids."""
+    return policy.decide([(r["asker_id"], r["attribute"], r["target_id"]) for r in rows],
+                         entities_of([i for r in rows for i in (r["asker_id"], r["target_id"])]))
 
 
 def action_entities(attributes: Iterable[str]) -> list[dict]:
